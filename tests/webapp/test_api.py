@@ -1,0 +1,274 @@
+"""The JSON API: tokens, the whole flow role by role, errors, scope, and conformance to openapi.json.
+
+Every JSON answer is validated against the schema that /api/v1/openapi.json declares for its path,
+method and status (an undeclared status fails the test), and every body sent against its schema.
+"""
+
+import hashlib
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
+
+import webapp
+from webapp import db
+from workflows import clock, demo, reference, store
+from workflows.store import ApiToken
+from workflows.users import create_user
+
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=clock.CHINA_TZ)  # a working day
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+SPEC_URI = "urn:dibao:openapi"
+MATERIALS = ["application_form", "hukou_book", "id_cards", "income_declaration", "authorization"]
+
+
+def id_no(birth: date, seq: int) -> str:
+    """A GB 11643 number with its check character."""
+    body = f"640104{birth:%Y%m%d}{seq:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def member(name: str, birth: date, seq: int, relation: str, income: str) -> dict:
+    return {"name": name, "id_no": id_no(birth, seq), "relation": relation, "monthly_income": income,
+            "disability_level": "0", "disability_kind": "", "serious_illness": False}
+
+
+def registration() -> dict:
+    return {
+        "applicant_phone": "13900001111", "address": "兴庆区凤凰北街幸福小区3号楼2单元501", "hukou_address": "",
+        "standard_class": "urban", "reason": "丈夫患病，无稳定收入。",
+        "members": [member("张秀兰", date(1980, 5, 1), 2, "self", "600"),
+                    member("李建国", date(1978, 3, 9), 1, "spouse", "300"),
+                    member("李小明", date(2012, 8, 20), 3, "child", "0")],
+    }
+
+
+def answers(members: list[dict]) -> dict:
+    verified = [{k: m[k] for k in ("monthly_income", "disability_level", "disability_kind", "serious_illness")}
+                for m in members]
+    return {
+        "accept": {"materials": MATERIALS, "accept_decision": "accept"},
+        "investigate": {"visit_date": "2026-11-30", "second_investigator": "马丽", "members_verified": verified,
+                        "financial_assets": "3000.00", "has_vehicle": False, "has_business": False,
+                        "housing": "租住", "findings": "情况属实。"},
+        "review": {"review_opinion": "agree", "review_comment": "经初审，符合条件。"},
+        "leader": {"leader_decision": "approve", "meeting_ref": "2026年第12次集体研究"},
+    }
+
+
+def _config(tmp_path) -> dict:
+    return {"TESTING": True, "DATABASE_URL": "sqlite://", "DIBAO_DATA_DIR": str(tmp_path), "SECRET_KEY": "test",
+            "DIBAO_TESTING": True}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """An in-memory database with reference data and demo users, built once (Argon2 is slow)."""
+    app = webapp.create_app(_config(tmp_path_factory.mktemp("template")))
+    with app.app_context():
+        store.create_schema(db.engine())
+        with store.unit_of_work(db.factory()) as sess:
+            reference.load(sess)
+            demo.create_users(sess)
+        return db.engine()
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """A fresh app whose in-memory database is a copy of the template."""
+    app = webapp.create_app(_config(tmp_path))
+    with app.app_context():
+        source, target = template.raw_connection(), db.engine().raw_connection()
+        source.driver_connection.backup(target.driver_connection)
+        source.close()
+        target.close()
+    return app
+
+
+class Api:
+    """Drives the API and checks each exchange against the OpenAPI document."""
+
+    def __init__(self, client, spec: dict):
+        self.client, self.spec, self.tokens = client, spec, {}
+        self.registry = Registry().with_resource(SPEC_URI, Resource.from_contents(spec, DRAFT202012))
+
+    def check(self, pointer: list[str], instance) -> None:
+        path = "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
+        validator = Draft202012Validator({"$ref": f"{SPEC_URI}#/{path}"}, registry=self.registry,
+                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator.validate(instance)
+
+    def _declared(self, method: str, path: str, status: int) -> list[str]:
+        for template, item in self.spec["paths"].items():
+            if re.fullmatch("/api/v1" + re.sub(r"\{[^}]+\}", "[^/]+", template), path.partition("?")[0]):
+                response = item[method]["responses"][str(status)]  # KeyError: status not declared
+                if "$ref" in response:
+                    return [*response["$ref"][2:].split("/"), "content", "application/json", "schema"]
+                return ["paths", template, method, "responses", str(status), "content", "application/json", "schema"]
+        raise AssertionError(f"{path} is not in the OpenAPI document")
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            self.tokens[username] = self.call("post", "/tokens", None, 201,
+                                              json={"username": username, "password": demo.DEMO_PASSWORD})["token"]
+        return self.tokens[username]
+
+    def call(self, method: str, path: str, user: str | None, status: int = 200, **kwargs):
+        headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
+        resp = getattr(self.client, method)("/api/v1" + path, headers=headers, **kwargs)
+        assert resp.status_code == status, resp.get_data(as_text=True)
+        if resp.mimetype != "application/json":
+            return resp
+        self.check(self._declared(method, "/api/v1" + path, status), resp.get_json())
+        return resp.get_json()
+
+
+@pytest.fixture
+def api(app):
+    client = app.test_client()
+    return Api(client, client.get("/api/v1/openapi.json").get_json())
+
+
+def register(api: Api, user: str = "clerk-001") -> dict:
+    body = registration()
+    api.check(["components", "schemas", "Registration"], body)
+    return api.call("post", "/cases", user, 201, json=body)
+
+
+def only_task(api: Api, user: str) -> str:
+    items = api.call("get", "/tasks", user)["items"]
+    assert len(items) == 1
+    return items[0]["id"]
+
+
+def test_openapi_document_is_public_and_complete(api):
+    spec = api.spec
+    assert spec["openapi"].startswith("3.1")
+    for schema in spec["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    wanted = {"/tokens", "/cases", "/cases/{case_no}", "/cases/{case_no}/history",
+              "/cases/{case_no}/documents/{number}", "/tasks", "/tasks/{task_id}", "/tasks/{task_id}/claim",
+              "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete", "/openapi.json"}
+    assert wanted <= set(spec["paths"])
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_tokens_and_bearer_auth(api, app):
+    with clock.frozen(MONDAY):
+        assert api.call("get", "/cases", None, 401)["error"]["code"] == "unauthorized"
+        resp = api.client.get("/api/v1/cases", headers={"Authorization": "Bearer nope"})
+        assert resp.status_code == 401 and resp.headers["WWW-Authenticate"].startswith("Bearer")
+        bad = {"username": "clerk-001", "password": "wrong-password"}
+        assert api.call("post", "/tokens", None, 401, json=bad)["error"]["message"]
+        details = api.call("post", "/tokens", None, 422, json={"username": "clerk-001", "extra": 1})["error"]
+        assert set(details["details"]) == {"password", "extra"}
+        token = api.token("clerk-001")
+        assert api.call("get", "/cases", "clerk-001")["items"] == []
+    with app.app_context():
+        hashes = db.session().scalars(select(ApiToken.token_hash)).all()
+    assert hashlib.sha256(token.encode()).hexdigest() in hashes and token not in hashes
+    with clock.frozen(MONDAY + timedelta(hours=app.config["API_TOKEN_HOURS"], seconds=1)):
+        assert api.call("get", "/cases", "clerk-001", 401)["error"]["code"] == "unauthorized"
+
+
+def _work(api: Api, user: str, body: dict, schema: str) -> dict:
+    task_id = only_task(api, user)
+    detail = api.call("get", f"/tasks/{task_id}", user)
+    assert detail["form"]["id"] == detail["task_spec"] and detail["case"]["case_no"] == detail["case_no"]
+    api.check(["components", "schemas", schema], body)
+    assert api.call("post", f"/tasks/{task_id}/claim", user)["claimed_by"]
+    result = api.call("post", f"/tasks/{task_id}/complete", user, json=body)
+    assert api.call("post", f"/tasks/{task_id}/complete", user, 409, json=body)["error"]["code"] == "conflict"
+    return result
+
+
+def test_the_whole_flow_over_the_api(api, app):
+    with clock.frozen(MONDAY):
+        case = register(api)
+        no = case["case_no"]
+        assert case["status"] == "ACCEPTING" and case["household_size"] == 3
+        assert [c["case_no"] for c in api.call("get", "/cases?status=ACCEPTING&q=张秀兰", "clerk-001")["items"]] == [no]
+        todo = answers(registration()["members"])
+        accept_id = only_task(api, "clerk-001")
+        api.call("post", f"/tasks/{accept_id}/complete", "reviewer-001", 403, json=todo["accept"])
+        steps = [("clerk-001", "accept"), ("investigator-001", "investigate"), ("reviewer-001", "review"),
+                 ("leader-001", "leader")]
+        for user, form in steps:
+            result = _work(api, user, todo[form], f"TaskForm_{form}")
+        assert result["case"]["status"] == "PUBLICIZING" and result["open_tasks"] == []
+        assert re.fullmatch(r"[0-9]+\.[0-9]{2}", result["case"]["amount_total"])
+    later = (MONDAY + timedelta(days=9)).isoformat()
+    outcome = app.test_cli_runner().invoke(args=["tick", "--now", later])
+    assert outcome.exit_code == 0, outcome.output
+    with clock.frozen(MONDAY):
+        detail = api.call("get", f"/cases/{no}", "clerk-001")
+        assert detail["status"] == "APPROVED" and detail["data"]["members"][0]["name"] == "张秀兰"
+        (notice,) = [d for d in detail["documents"] if d["kind"] == "approval_notice"]
+        pdf = api.call("get", notice["url"].removeprefix("/api/v1"), "auditor")
+        assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+        assert hashlib.sha256(pdf.data).hexdigest() == notice["sha256"]
+        events = api.call("get", f"/cases/{no}/history", "auditor")["events"]
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "application_submitted" and "timer_fired" in kinds and kinds.count("task_completed") == 4
+    assert all(e["prev_hash"] == p["hash"] for p, e in zip(events, events[1:], strict=False))
+
+
+def test_invalid_registrations_get_422_with_field_details(api):
+    body = registration()
+    body["members"][1]["monthly_income"] = "-100"
+    good = body["members"][2]["id_no"]
+    body["members"][2]["id_no"] = good[:-1] + ("1" if good[-1] != "1" else "2")  # wrong check character
+    with clock.frozen(MONDAY):
+        error = api.call("post", "/cases", "clerk-001", 422, json=body)["error"]
+        assert error["code"] == "invalid"
+        assert {"members.1.monthly_income", "members.2.id_no"} <= set(error["details"])
+        unknown = dict(registration(), salary="5000")
+        assert "salary" in api.call("post", "/cases", "clerk-001", 422, json=unknown)["error"]["details"]
+        unknown = registration()
+        unknown["members"][0]["nickname"] = "兰兰"
+        details = api.call("post", "/cases", "clerk-001", 422, json=unknown)["error"]["details"]
+        assert any(key.startswith("members.0") for key in details)
+        assert api.call("post", "/cases", "clerk-001", 422, json=["not", "an", "object"])["error"]["details"]
+        assert api.call("post", "/cases", "clerk-001", 400, data="{not json")["error"]["code"] == "bad_request"
+        assert api.call("post", "/cases", "investigator-001", 403, json=registration())["error"]["code"] == "forbidden"
+        assert api.call("get", "/cases", "clerk-001")["items"] == []
+
+
+def test_another_township_sees_nothing(api):
+    with clock.frozen(MONDAY):
+        no = register(api)["case_no"]
+        task_id = only_task(api, "clerk-001")
+        for path in (f"/cases/{no}", f"/cases/{no}/history", f"/tasks/{task_id}", f"/cases/{no}/documents/X"):
+            assert api.call("get", path, "clerk-002", 404)["error"]["code"] == "not_found"
+        api.call("post", f"/tasks/{task_id}/claim", "clerk-002", 404)
+        assert api.call("get", "/cases", "clerk-002")["items"] == []
+        assert api.call("get", "/tasks", "clerk-002")["items"] == []
+        assert api.call("get", f"/cases/{no}", "auditor")["case_no"] == no
+        api.call("get", "/tasks", "auditor", 403)
+        api.call("get", "/tasks?view=everything", "clerk-001", 422)
+        api.call("get", "/cases?page=0", "clerk-001", 422)
+
+
+def test_claims_guard_the_task(api, app):
+    with app.app_context(), store.unit_of_work(db.factory()) as sess:
+        create_user(sess, "clerk-001b", demo.DEMO_PASSWORD, "clerk", "640104001")
+    with clock.frozen(MONDAY):
+        register(api)
+        task_id = only_task(api, "clerk-001")
+        api.call("post", f"/tasks/{task_id}/claim", "investigator-001", 403)
+        assert api.call("post", f"/tasks/{task_id}/claim", "clerk-001")["claimed_by"]
+        mine = api.call("get", "/tasks?view=mine", "clerk-001")
+        assert [t["id"] for t in mine["items"]] == [task_id] and mine["counts"]["mine"] == 1
+        assert api.call("get", "/tasks?view=unclaimed", "clerk-001b")["items"] == []
+        body = answers([])["accept"]
+        api.call("post", f"/tasks/{task_id}/complete", "clerk-001b", 409, json=body)
+        api.call("post", f"/tasks/{task_id}/unclaim", "clerk-001b", 409)
+        assert api.call("post", f"/tasks/{task_id}/unclaim", "clerk-001")["claimed_by"] is None
+        result = api.call("post", f"/tasks/{task_id}/complete", "clerk-001b", json=body)
+        assert result["case"]["status"] == "INVESTIGATING"
+        assert [t["task_spec"] for t in result["open_tasks"]] == ["investigate"]

@@ -1,0 +1,53 @@
+"""The web layer: window intake, task queues, case pages, the JSON API and the CLI."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import config as cfg
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(config: dict | None = None) -> "Flask":
+    """Build the application.
+
+    Args:
+        config: values that override everything else (tests pass DATABASE_URL and friends).
+    """
+    # Flask is imported here so that Flask-free subpackages (webapp.documents) stay Flask-free.
+    from flask import Flask  # noqa: PLC0415
+
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(cfg.defaults(instance))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(cfg.from_environment())
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = cfg.secret_key(instance)
+
+    from . import auth, cli, db, errors, i18n, labels, security, services  # noqa: PLC0415 - cheap wsgi import
+
+    db.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    services.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: "Flask") -> None:
+    from .api import bp as api_bp  # noqa: PLC0415
+    from .areas import cases, home, public, tasks, window  # noqa: PLC0415
+    from .security import csrf  # noqa: PLC0415
+
+    for bp in (home.bp, window.bp, tasks.bp, cases.bp, public.bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(api_bp)

@@ -1,0 +1,12 @@
+"""The JSON API for integrations, under ``/api/v1`` and described by ``/api/v1/openapi.json``.
+
+Every endpoint except ``POST /tokens`` and ``GET /openapi.json`` needs ``Authorization: Bearer
+<token>``. Errors are JSON (``webapp.errors.api_error``); domain errors map to their status there.
+Each module registers its routes on :data:`bp`: ``tokens`` (auth), ``cases``, ``tasks``, ``spec``.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import cases, spec, tasks, tokens  # noqa: E402, F401 - register the routes on bp

@@ -1,0 +1,64 @@
+"""Cases: register, list, read one (data, open tasks, documents), its history and its PDFs."""
+
+from flask import request, send_file, url_for
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from workflows import access, engine, queries
+
+from .. import db, services
+from . import bp
+from .body import json_body, locale, page_arg
+from .serialize import case_summary, document_json, event_json, plain, tasks_of
+from .tokens import api_user
+
+
+@bp.route("/cases", methods=["POST"])
+def create_case():
+    """Register an application (window clerks); the body is the registration form's data."""
+    result = engine.start_case(db.session(), api_user(), json_body(), services.get(), locale=locale())
+    db.commit()
+    body = case_summary(result.case)
+    return body, 201, {"Location": body["url"]}
+
+
+@bp.route("/cases", methods=["GET"])
+def list_cases():
+    """Cases the user may see, newest first; ``status``, ``q`` (name, number, ID) and ``page`` filter."""
+    page = page_arg()
+    status = request.args.get("status") or None
+    text = request.args.get("q", "").strip()
+    cases = queries.case_list(db.session(), api_user(), status, text, page)
+    return {"items": [case_summary(c) for c in cases], "page": page, "per_page": queries.PAGE_SIZE}
+
+
+@bp.route("/cases/<case_no>", methods=["GET"])
+def get_case(case_no: str):
+    """One case: summary, current data, open tasks and issued documents."""
+    sess = db.session()
+    case = access.case_for(sess, api_user(), case_no)
+    body = case_summary(case)
+    body["data"] = plain(queries.case_data(sess, case))
+    body["open_tasks"] = tasks_of(sess, case)
+    body["documents"] = [document_json(d, case.case_no) for d in queries.case_documents(sess, case)]
+    return body
+
+
+@bp.route("/cases/<case_no>/history", methods=["GET"])
+def case_history(case_no: str):
+    """The case's append-only event log, oldest first, with its hash chain."""
+    sess = db.session()
+    case = access.case_for(sess, api_user(), case_no)
+    events = [event_json(e) for e in queries.case_events(sess, case)]
+    return {"case_no": case.case_no, "url": url_for("api.get_case", case_no=case.case_no), "events": events}
+
+
+@bp.route("/cases/<case_no>/documents/<number>", methods=["GET"])
+def get_document(case_no: str, number: str):
+    """The PDF bytes of a document issued for the case."""
+    sess = db.session()
+    case = access.case_for(sess, api_user(), case_no)
+    doc = queries.document_for(sess, api_user(), number)
+    if doc is None or doc.case_id != case.id:
+        raise HTTPNotFound("该案件没有此文书 / No such document for this case")
+    path = services.get().store.path(doc.sha256)
+    return send_file(path, mimetype="application/pdf", download_name=f"{doc.number}.pdf")

@@ -1,0 +1,168 @@
+"""Component schemas of the OpenAPI document: what each endpoint answers (JSON Schema 2020-12).
+
+Kept beside ``serialize.py``, which produces these shapes; the API tests validate real responses
+against them, so a field added there must be added here.
+"""
+
+from workflows.forms import form_ids, load_form
+from workflows.store import ROLES
+
+from .form_schemas import form_body_schema, object_schema
+
+MONEY = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["1084.00"]}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+STATUSES = ["SUBMITTED", "ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING",
+            "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN"]
+
+
+def ref(name: str) -> dict:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    """The schema, or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, description: str = "", required: list[str] | None = None) -> dict:
+    """A closed object; every property is required unless ``required`` says otherwise."""
+    schema = {"type": "object", "properties": properties, "additionalProperties": False,
+              "required": list(properties) if required is None else required}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _case_summary() -> dict:
+    return {
+        "case_no": {"type": "string", "examples": ["640104001-2026-00001"]},
+        "process_id": {"type": "string"},
+        "township_code": {"type": "string", "pattern": "^[0-9]{9}$"},
+        "status": {"type": "string", "enum": STATUSES},
+        "applicant_name": {"type": "string"},
+        "applicant_id_no": {"type": "string"},
+        "household_size": {"type": "integer", "minimum": 1},
+        "amount_total": MONEY | {"description": "Monthly benefit in yuan once calculated and eligible, else null"},
+        "applied_on": DATE,
+        "case_deadline": nullable(DATE),
+        "decided_on": nullable(DATE),
+        "next_timer_at": nullable(DATETIME),
+        "created_at": DATETIME,
+        "updated_at": DATETIME,
+        "url": {"type": "string", "description": "This case in the API"},
+    }
+
+
+def _task() -> dict:
+    return {
+        "id": {"type": "string", "format": "uuid"},
+        "case_no": {"type": "string"},
+        "task_spec": {"type": "string", "description": "The BPMN task id, e.g. accept, investigate"},
+        "title": {"type": "string"},
+        "role": {"type": "string", "enum": list(ROLES)},
+        "township_code": {"type": "string"},
+        "form": {"type": "string", "description": "<process_id>/<task_spec>"},
+        "created_at": DATETIME,
+        "due_on": nullable(DATE),
+        "overdue": {"type": "boolean"},
+        "claimed_by": {"type": ["string", "null"], "description": "Display name of the claimer"},
+        "claimed_at": nullable(DATETIME),
+        "url": {"type": "string"},
+    }
+
+
+def _document() -> dict:
+    return {
+        "number": {"type": "string"},
+        "kind": {"type": "string", "examples": ["approval_notice", "refusal_notice"]},
+        "sha256": SHA256,
+        "size": {"type": "integer", "minimum": 1},
+        "verify_code": {"type": "string"},
+        "issued_at": DATETIME,
+        "event_seq": {"type": "integer", "minimum": 1},
+        "url": {"type": "string", "description": "Download (application/pdf)"},
+        "verify_url": {"type": "string", "description": "Public verification page"},
+    }
+
+
+def _event() -> dict:
+    return {
+        "seq": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "examples": ["application_submitted", "task_completed", "timer_fired"]},
+        "task_spec": {"type": ["string", "null"]},
+        "actor_name": {"type": "string"},
+        "at": DATETIME,
+        "data": {"type": "object", "description": "The event's data as recorded"},
+        "state_digest": SHA256,
+        "prev_hash": {"type": "string", "pattern": "^([0-9a-f]{64})?$", "description": "Empty for the first"},
+        "hash": SHA256,
+    }
+
+
+def _error() -> dict:
+    detail = obj({
+        "code": {"type": "string", "examples": ["invalid", "not_found", "conflict", "unauthorized"]},
+        "message": {"type": "string"},
+        "details": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "Messages by field path, e.g. members.1.id_no"},
+    })
+    return obj({"error": detail}, "Every error answer")
+
+
+def _paged(item: str, extra: dict | None = None) -> dict:
+    return obj({"items": {"type": "array", "items": ref(item)}, "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1}, **(extra or {})})
+
+
+def _views() -> dict:
+    counts = {name: {"type": "integer", "minimum": 0} for name in ("all", "mine", "unclaimed", "overdue")}
+    return {"view": {"type": "string", "enum": list(counts)}, "counts": obj(counts)}
+
+
+def _form_bodies() -> dict:
+    """Registration (with its member rows) and one body per task form of the default process."""
+    start = load_form("dibao_application", "start")
+    members = start.field("members")
+    out = {
+        "Registration": form_body_schema(start, {"members": ref("HouseholdMember")}),
+        "HouseholdMember": {"title": members["label"]["en"], **object_schema(members["columns"])},
+    }
+    for form_id in form_ids("dibao_application"):
+        if form_id != "start":
+            out[f"TaskForm_{form_id}"] = form_body_schema(load_form("dibao_application", form_id))
+    return out
+
+
+def components() -> dict:
+    """Every component schema, by name."""
+    summary, task = _case_summary(), _task()
+    return {
+        "Error": _error(),
+        "TokenRequest": obj({"username": {"type": "string"}, "password": {"type": "string"}}),
+        "Token": obj({"token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_at": DATETIME}),
+        "CaseSummary": obj(summary, "A case as lists show it"),
+        "CaseList": _paged("CaseSummary"),
+        "CaseDetail": obj(summary | {"data": {"type": "object", "description": "The case's current data"},
+                                     "open_tasks": {"type": "array", "items": ref("Task")},
+                                     "documents": {"type": "array", "items": ref("Document")}}),
+        "Task": obj(task, "An open human task"),
+        "TaskList": _paged("Task", _views()),
+        "TaskDetail": obj(task | {
+            "case": ref("CaseSummary"),
+            "form": {"type": "object", "required": ["id", "process", "title", "fields"],
+                     "description": "The form definition (forms/_meta.schema.json)"},
+            "data": {"type": "object", "description": "The case's current data"},
+            "values": {"type": "object", "description": "The form's starting values, from the case data"},
+        }),
+        "StepResult": obj({"case": ref("CaseSummary"), "open_tasks": {"type": "array", "items": ref("Task")},
+                           "documents": {"type": "array", "items": ref("Document"),
+                                         "description": "Documents this step issued"}}),
+        "Document": obj(_document()),
+        "Event": obj(_event()),
+        "History": obj({"case_no": {"type": "string"}, "url": {"type": "string"},
+                        "events": {"type": "array", "items": ref("Event")}}),
+        **_form_bodies(),
+    }

@@ -1,0 +1,128 @@
+"""``GET /openapi.json``: the OpenAPI 3.1 document of this API, built from Python data.
+
+Paths are listed here; the schemas are in :mod:`.schemas` (responses) and :mod:`.form_schemas`
+(request bodies, generated from the forms). No authentication is needed to read it.
+"""
+
+from functools import cache
+
+from workflows.forms import form_ids
+
+from . import bp
+from .schemas import components, ref
+
+ERRORS = {
+    "BadRequest": (400, "The body is not JSON"),
+    "Unauthorized": (401, "No bearer token, or an invalid or expired one"),
+    "Forbidden": (403, "Your role may not do this (or separation of duties forbids it)"),
+    "NotFound": (404, "No such object, or not visible to you (another township's case looks the same)"),
+    "Conflict": (409, "The task moved on, or someone else claimed it, or the case was just updated"),
+    "Invalid": (422, "Invalid data; error.details has a message per field path (members.1.id_no)"),
+}
+STATUS_TO_ERROR = {status: name for name, (status, _) in ERRORS.items()}
+CASE_NO = {"name": "case_no", "in": "path", "required": True, "schema": {"type": "string"}}
+TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
+
+
+def _json(schema: dict, description: str, media: str = "application/json") -> dict:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+def op(op_id: str, summary: str, ok: tuple, errors: tuple[int, ...], **extra) -> dict:
+    """One operation: its success answer ``(status, description, schema[, media type])`` and error statuses."""
+    status, description, schema, *media = ok
+    responses = {str(status): _json(schema, description, *media)}
+    for code in (401, *errors) if extra.get("security") != [] else errors:
+        responses[str(code)] = {"$ref": f"#/components/responses/{STATUS_TO_ERROR[code]}"}
+    operation = {"operationId": op_id, "summary": summary, "responses": responses}
+    operation.update(extra)
+    return operation
+
+
+def _body(schema: dict, description: str = "") -> dict:
+    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _task_forms() -> dict:
+    forms = [ref(f"TaskForm_{f}") for f in form_ids("dibao_application") if f != "start"]
+    return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
+
+
+def _case_paths() -> dict:
+    list_params = [
+        {"name": "status", "in": "query", "schema": {"type": "string"}},
+        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Name, case number or ID number"},
+        PAGE,
+    ]
+    pdf = (200, "The PDF bytes", {"type": "string", "contentMediaType": "application/pdf"}, "application/pdf")
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+    download = op("getDocument", "Download an issued document", pdf, (404,), parameters=[CASE_NO, number])
+    return {
+        "/cases": {
+            "post": op("createCase", "Register an application (window clerks)",
+                       (201, "The new case", ref("CaseSummary")), (400, 403, 422),
+                       requestBody=_body(ref("Registration"))),
+            "get": op("listCases", "Cases you may see, newest first", (200, "A page of cases", ref("CaseList")),
+                      (422,), parameters=list_params),
+        },
+        "/cases/{case_no}": {"get": op("getCase", "One case with its data, open tasks and documents",
+                                       (200, "The case", ref("CaseDetail")), (404,), parameters=[CASE_NO])},
+        "/cases/{case_no}/history": {"get": op("getHistory", "The case's hash-chained event log",
+                                               (200, "The events", ref("History")), (404,), parameters=[CASE_NO])},
+        "/cases/{case_no}/documents/{number}": {"get": download},
+    }
+
+
+def _task_paths() -> dict:
+    views = {"name": "view", "in": "query", "schema": {"enum": ["all", "mine", "unclaimed", "overdue"],
+                                                       "default": "all"}}
+    task_ok = (200, "The task", ref("Task"))
+    return {
+        "/tasks": {"get": op("listTasks", "Your queue, most urgent first", (200, "A page of tasks", ref("TaskList")),
+                             (403, 422), parameters=[views, PAGE])},
+        "/tasks/{task_id}": {"get": op("getTask", "A task with its form and the case data",
+                                       (200, "The task", ref("TaskDetail")), (404, 409), parameters=[TASK_ID])},
+        "/tasks/{task_id}/claim": {"post": op("claimTask", "Claim the task", task_ok, (403, 404, 409),
+                                              parameters=[TASK_ID])},
+        "/tasks/{task_id}/unclaim": {"post": op("unclaimTask", "Give the task back to the queue", task_ok,
+                                                (404, 409), parameters=[TASK_ID])},
+        "/tasks/{task_id}/complete": {"post": op(
+            "completeTask", "Complete the task with its form's data", (200, "What the step did", ref("StepResult")),
+            (400, 403, 404, 409, 422), parameters=[TASK_ID], requestBody=_body(_task_forms()))},
+    }
+
+
+def _other_paths() -> dict:
+    return {
+        "/tokens": {"post": op("createToken", "Get a bearer token", (201, "The token", ref("Token")),
+                               (400, 401, 422), security=[], requestBody=_body(ref("TokenRequest")))},
+        "/openapi.json": {"get": op("getOpenApi", "This document", (200, "OpenAPI 3.1", {"type": "object"}), (),
+                                    security=[])},
+    }
+
+
+@cache
+def document() -> dict:
+    """The OpenAPI document (built once per process)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "低保审批 API (dibao)", "version": "1.0.0",
+                 "description": "Township approval of the minimum living guarantee. Money is a string with two "
+                                "decimals, dates are ISO 8601. Errors: {error: {code, message, details}}."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {**_other_paths(), **_case_paths(), **_task_paths()},
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "POST /tokens with username and password"}},
+            "responses": {name: _json(ref("Error"), text) for name, (_, text) in ERRORS.items()},
+            "schemas": components(),
+        },
+    }
+
+
+@bp.route("/openapi.json", methods=["GET"])
+def openapi():
+    """The OpenAPI 3.1 document (no authentication)."""
+    return document()

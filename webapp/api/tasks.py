@@ -1,0 +1,120 @@
+"""Tasks: the user's queue, one task with its form and the case data, claim, unclaim, complete."""
+
+from uuid import UUID
+
+from flask import request
+from sqlalchemy import select
+
+from workflows import access, engine, queries
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound
+from workflows.forms import initial_values, load_form
+from workflows.store import Case, CaseEvent, User
+
+from .. import db, services
+from . import bp
+from .body import json_body, locale, page_arg
+from .serialize import case_summary, claimer_name, document_json, plain, task_json, tasks_of
+from .tokens import api_user
+
+WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader")
+VIEWS = ("all", "mine", "unclaimed", "overdue")
+DONE = Conflict("该任务已办结，案件已进入下一环节", "This task has already been completed; the case moved on")
+
+
+def _worker() -> User:
+    user = api_user()
+    if user.role not in WORKER_ROLES:
+        raise Forbidden("您的岗位没有待办任务", "Your role has no task queue")
+    return user
+
+
+def _task(task_id: str):
+    """The open task, or Conflict if it was completed already, or NotFound."""
+    sess, user = db.session(), api_user()
+    try:
+        return access.task_for(sess, user, task_id)
+    except NotFound:
+        if _completed_before(task_id, user):
+            raise DONE from None
+        raise
+
+
+def _completed_before(task_id: str, user: User) -> bool:
+    """True if a case the user may see records this task as completed."""
+    try:
+        task_id = str(UUID(task_id))
+    except ValueError:
+        return False
+    query = (
+        select(Case.township_code).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(CaseEvent.kind == "task_completed", CaseEvent.data.contains(f'"task_id":"{task_id}"', autoescape=True))
+    )
+    township = db.session().scalars(query).first()
+    return township is not None and access.can_see_township(user, township)
+
+
+def _task_body(task_id: str) -> dict:
+    sess = db.session()
+    human = _task(task_id)
+    return task_json(human, sess.get(Case, human.case_id).case_no, claimer_name(sess, human))
+
+
+@bp.route("/tasks", methods=["GET"])
+def list_tasks():
+    """The user's queue, most urgent first: ``view`` = all / mine / unclaimed / overdue."""
+    user, page = _worker(), page_arg()
+    view = request.args.get("view", "all")
+    if view not in VIEWS:
+        raise Invalid("view 取值无效", "Unknown view", {"view": "one of " + ", ".join(VIEWS)})
+    sess = db.session()
+    rows = queries.task_queue(sess, user, view, page)
+    return {
+        "items": [task_json(r.task, r.case.case_no, r.claimed_by) for r in rows],
+        "view": view, "page": page, "per_page": queries.PAGE_SIZE, "counts": queries.queue_counts(sess, user),
+    }
+
+
+@bp.route("/tasks/<task_id>", methods=["GET"])
+def get_task(task_id: str):
+    """A task with its form definition, the case's current data and the form's starting values."""
+    sess = db.session()
+    human = _task(task_id)
+    case = sess.get(Case, human.case_id)
+    data = plain(queries.case_data(sess, case))
+    form = load_form(case.process_id, human.task_spec)
+    body = task_json(human, case.case_no, claimer_name(sess, human))
+    body.update(case=case_summary(case), form=form.raw, data=data, values=plain(initial_values(form, data)))
+    return body
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+def claim_task(task_id: str):
+    """Claim the task so colleagues see it is being worked on."""
+    _task(task_id)
+    engine.claim_task(db.session(), api_user(), task_id)
+    db.commit()
+    return _task_body(task_id)
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+def unclaim_task(task_id: str):
+    """Give a claimed task back to the queue."""
+    _task(task_id)
+    engine.unclaim_task(db.session(), api_user(), task_id)
+    db.commit()
+    return _task_body(task_id)
+
+
+@bp.route("/tasks/<task_id>/complete", methods=["POST"])
+def complete_task(task_id: str):
+    """Complete the task with its form's data (JSON); the case moves on."""
+    _task(task_id)
+    sess = db.session()
+    result = engine.complete_task(sess, api_user(), task_id, json_body(), services.get(), locale=locale())
+    db.commit()
+    case = result.case
+    return {
+        "case": case_summary(case),
+        "open_tasks": tasks_of(sess, case),
+        "documents": [document_json(d, case.case_no) for d in result.documents],
+    }

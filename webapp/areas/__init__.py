@@ -1,0 +1,1 @@
+"""One blueprint per kind of user: window (intake), tasks (queues), cases, public pages."""

@@ -1,0 +1,59 @@
+"""Case pages: list, detail (status, household, amount, history) and document downloads."""
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from workflows import access, queries
+from workflows.store import ACTIVE_STATUSES
+
+from .. import db, services
+from ..auth import account, roles_required
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+ALL_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor", "admin")
+
+
+@bp.route("/")
+@roles_required(*ALL_ROLES)
+def index():
+    """Cases the user may see, filtered by status and text."""
+    status = request.args.get("status") or None
+    text = request.args.get("q", "").strip()
+    page = request.args.get("page", 1, type=int)
+    cases = queries.case_list(db.session(), account(), status, text, page)
+    return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
+                           statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED"])
+
+
+@bp.route("/<case_no>")
+@roles_required(*ALL_ROLES)
+def detail(case_no: str):
+    """Everything about one case."""
+    sess = db.session()
+    case = access.case_for(sess, account(), case_no)
+    events = queries.case_events(sess, case)
+    return render_template(
+        "cases/detail.html", case=case, data=queries.case_data(sess, case), events=events,
+        event_data={e.seq: json.loads(e.data) for e in events},
+        documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
+        townships=queries.townships(sess),
+    )
+
+
+@bp.route("/<case_no>/documents/<number>.pdf")
+@roles_required(*ALL_ROLES)
+def document(case_no: str, number: str):
+    """Download an issued PDF."""
+    sess = db.session()
+    case = access.case_for(sess, account(), case_no)
+    doc = queries.document_for(sess, account(), number)
+    if doc is None or doc.case_id != case.id:
+        abort(404)
+    pdf = services.get().store.get(doc.sha256)
+    if hashlib.sha256(pdf).hexdigest() != doc.sha256:  # the stored bytes were changed
+        abort(500, description="文书文件与登记的哈希值不一致，请联系管理员")
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})

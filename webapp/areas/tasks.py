@@ -1,0 +1,85 @@
+"""Task queues (待办): each role works through the open tasks of its township."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from workflows.forms import decode_web_form, initial_values, load_form
+
+from workflows import access, engine, queries
+from workflows.errors import Invalid
+
+from .. import db, services
+from ..auth import account, roles_required
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader")
+VIEWS = ("all", "mine", "unclaimed", "overdue")
+
+
+@bp.route("/")
+@roles_required(*WORKER_ROLES)
+def queue():
+    """The user's queue, most urgent first, with counts per view."""
+    view = request.args.get("view", "all")
+    view = view if view in VIEWS else "all"
+    page = request.args.get("page", 1, type=int)
+    sess, user = db.session(), account()
+    rows = queries.task_queue(sess, user, view, page)
+    return render_template(
+        "tasks/queue.html", rows=rows, counts=queries.queue_counts(sess, user), view=view, page=page
+    )
+
+
+def _render_task(task_id: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    sess = db.session()
+    human = access.task_for(sess, account(), task_id)
+    case = sess.get(queries.Case, human.case_id)
+    data = queries.case_data(sess, case)
+    form = load_form(case.process_id, human.task_spec)
+    return render_template(
+        "tasks/task.html", task=human, case=case, data=data, form=form,
+        values=values if values is not None else initial_values(form, data), errors=errors or {},
+    ), status
+
+
+@bp.route("/<task_id>")
+@roles_required(*WORKER_ROLES)
+def show(task_id: str):
+    """A task with the case's data and its form."""
+    return _render_task(task_id)
+
+
+@bp.route("/<task_id>", methods=["POST"])
+@roles_required(*WORKER_ROLES)
+def complete(task_id: str):
+    """Complete the task; on errors the form comes back with the values as typed."""
+    sess = db.session()
+    human = access.task_for(sess, account(), task_id)
+    form = load_form(human.form.split("/")[0], human.task_spec)
+    values = decode_web_form(form, request.form)
+    try:
+        result = engine.complete_task(sess, account(), task_id, values, services.get(), locale=str(get_locale()))
+    except Invalid as err:
+        flash(err.message(str(get_locale())), "error")
+        return _render_task(task_id, values, err.details, 422)
+    db.commit()
+    flash(f"已办结：{human.title}（案件 {result.case.case_no}）", "success")
+    return redirect(url_for("tasks.queue"))
+
+
+@bp.route("/<task_id>/claim", methods=["POST"])
+@roles_required(*WORKER_ROLES)
+def claim(task_id: str):
+    """Claim the task."""
+    engine.claim_task(db.session(), account(), task_id)
+    db.commit()
+    return redirect(request.referrer or url_for("tasks.queue"))
+
+
+@bp.route("/<task_id>/unclaim", methods=["POST"])
+@roles_required(*WORKER_ROLES)
+def unclaim(task_id: str):
+    """Give the task back to the queue."""
+    engine.unclaim_task(db.session(), account(), task_id)
+    db.commit()
+    return redirect(request.referrer or url_for("tasks.queue"))

@@ -1,0 +1,49 @@
+"""The township window (窗口受理): register an application, see the township's recent cases."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from workflows.forms import decode_web_form, initial_values, load_form
+
+from workflows import engine, queries
+from workflows.errors import Invalid
+
+from .. import db, services
+from ..auth import account, roles_required
+
+bp = Blueprint("window", __name__, url_prefix="/window")
+
+NEW_MEMBER_ROWS = 6  # empty rows offered without JavaScript; more can be added in the browser
+
+
+def _form():
+    return load_form(engine.DEFAULT_PROCESS, "start")
+
+
+@bp.route("/")
+@roles_required("clerk")
+def index():
+    """Recent cases of the township and the button to register a new one."""
+    cases = queries.case_list(db.session(), account())
+    return render_template("window/index.html", cases=cases)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("clerk")
+def new():
+    """Register an application; errors are shown beside the fields and nothing typed is lost."""
+    form = _form()
+    values, errors = initial_values(form, {}), {}
+    if request.method == "POST":
+        values = decode_web_form(form, request.form)
+        try:
+            result = engine.start_case(db.session(), account(), values, services.get(), locale=str(get_locale()))
+        except Invalid as err:
+            errors = err.details
+            flash(err.message(str(get_locale())), "error")
+        else:
+            db.commit()
+            flash(f"申请已登记，案件编号 {result.case.case_no}", "success")
+            return redirect(url_for("cases.detail", case_no=result.case.case_no))
+    return render_template(
+        "window/new.html", form=form, values=values, errors=errors, new_rows=NEW_MEMBER_ROWS
+    ), (422 if errors else 200)

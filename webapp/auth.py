@@ -1,0 +1,115 @@
+"""Logins with flask-login: the login page, the session user and role guards."""
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from workflows import clock
+from workflows.store import User
+from workflows.users import check_password
+
+from . import db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录"
+
+MAX_FAILED = 5
+LOCK_MINUTES = 15
+
+
+class SessionUser(UserMixin):
+    """The logged-in user as flask-login sees it, wrapping the account row."""
+
+    def __init__(self, account: User):
+        self.account = account
+        self.id = str(account.id)
+
+    @property
+    def is_active(self) -> bool:  # noqa: D102
+        return self.account.active
+
+    def __getattr__(self, name):
+        return getattr(self.account, name)
+
+
+@login_manager.user_loader
+def _load(user_id: str):
+    account = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    return SessionUser(account) if account and account.active else None
+
+
+def roles_required(*roles: str):
+    """Allow only these roles (403 otherwise); implies login."""
+
+    def wrap(view):
+        @wraps(view)
+        @login_required
+        def inner(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403, description="您的岗位无权访问此页面")
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def account() -> User:
+    """The current user's account row."""
+    return current_user.account
+
+
+def _locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > clock.now())
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The account if the password is right; counts failures and locks after too many."""
+    user = db.session().scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.active or _locked(user):
+        return None
+    if not check_password(user, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED:
+            user.locked_until = clock.now() + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+        db.commit()
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    db.commit()
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form."""
+    if request.method == "POST":
+        user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
+        if user is None:
+            flash(f"用户名或密码错误；连续错误 {MAX_FAILED} 次将锁定 {LOCK_MINUTES} 分钟", "error")
+            return render_template("auth/login.html", username=request.form.get("username", "")), 401
+        session.clear()  # a new session on login (no fixation)
+        session.permanent = True
+        login_user(SessionUser(user))
+        nxt = request.args.get("next", "")
+        return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("home.index"))
+    return render_template("auth/login.html", username="")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    """Install the login manager and the blueprint."""
+    login_manager.init_app(app)
+    app.register_blueprint(bp)

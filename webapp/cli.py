@@ -1,0 +1,131 @@
+"""Commands, as `flask --app wsgi <command>`: init-db, seed-demo, create-user, tick, worker."""
+
+import signal
+import sys
+import time
+from datetime import datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from workflows import clock, demo, engine, reference, store
+from workflows.errors import DomainError
+from workflows.users import create_user
+
+from . import db, services
+from .documents import check_fonts
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create (or complete) the schema and load the reference data."""
+    store.create_schema(db.engine())
+    with store.unit_of_work(db.factory()) as sess:
+        units, settings = reference.load(sess)
+    click.echo(f"数据库已就绪：{units} 个乡镇（街道），新增 {settings} 项设置")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--cases", "n_cases", default=12, show_default=True, help="demo cases spread over all stages")
+def seed_demo(n_cases: int) -> None:
+    """Demo users for every role and township, and cases at different stages."""
+    store.create_schema(db.engine())
+    problems = check_fonts()
+    if problems:
+        _fail("; ".join(problems))
+    with store.unit_of_work(db.factory()) as sess:
+        reference.load(sess)
+        made = demo.create_users(sess)
+    click.echo(f"演示账号：新建 {made} 个，密码均为 {demo.DEMO_PASSWORD}")
+    stages = demo.seed_cases(db.factory(), services.get(), n_cases)
+    click.echo("演示案件：" + "，".join(f"{k} {v}" for k, v in sorted(stages.items())))
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(store.ROLES))
+@click.option("--township", "township_code", default=None, help="9-digit township code")
+@click.option("--name", "display_name", default="", help="display name")
+def create_user_cmd(username: str, role: str, township_code: str | None, display_name: str) -> None:
+    """Create an account; the password is read from stdin."""
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        with store.unit_of_work(db.factory()) as sess:
+            create_user(sess, username, password, role, township_code, display_name)
+    except DomainError as err:
+        _fail(err.message_zh)
+    click.echo(f"已创建用户 {username}（{role}）")
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if not current_app.config.get("DIBAO_TESTING"):
+        _fail("--now 只能在 DIBAO_TESTING=1 时使用")
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=clock.CHINA_TZ)
+
+
+def run_due_timers(limit: int = 100) -> int:
+    """One pass over due timers, one transaction per case; returns how many cases moved."""
+    with store.unit_of_work(db.factory()) as sess:
+        due = engine.due_timer_cases(sess, limit)
+    moved = 0
+    for case_id in due:
+        try:
+            with store.unit_of_work(db.factory()) as sess:
+                moved += engine.fire_timers(sess, case_id, services.get()) is not None
+        except Exception as err:  # noqa: BLE001 - one broken case must not stop the others
+            current_app.logger.exception("timer of case %s failed: %s", case_id, err)
+    return moved
+
+
+@click.command("tick")
+@with_appcontext
+@click.option("--now", "now_text", default=None, help="ISO time to run at (only with DIBAO_TESTING=1)")
+def tick(now_text: str | None) -> None:
+    """Fire every timer that is due, once."""
+    at = _parse_now(now_text)
+    if at is None:
+        moved = run_due_timers()
+    else:
+        with clock.frozen(at):
+            moved = run_due_timers()
+    click.echo(f"到期定时事件已处理：{moved} 件")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
+def worker(interval: float) -> None:
+    """Run timers until stopped (SIGTERM or Ctrl-C)."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo("定时任务进程已启动")
+    try:
+        while not stopping:
+            moved = run_due_timers()
+            if moved:
+                click.echo(f"{clock.now().isoformat()} 处理 {moved} 件")
+            for _ in range(int(interval * 10)):
+                if stopping:
+                    break
+                time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    click.echo("定时任务进程已停止")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker):
+        app.cli.add_command(command)

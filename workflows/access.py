@@ -1,0 +1,60 @@
+"""Who may see and do what: role, township scope and separation of duties.
+
+Checked here, below the web layer, so the web UI, the JSON API and the CLI enforce the same rules.
+A case of another township is reported as not found, never as forbidden, so ids cannot be probed.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Forbidden, NotFound
+from .store import Case, CaseEvent, HumanTask, User
+
+CASE_VIEW_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor", "admin")
+
+
+def can_see_township(user: User, township_code: str) -> bool:
+    """Township staff see their own township; county roles see the whole county."""
+    if user.is_township_staff:
+        return user.township_code == township_code
+    return user.role in ("county_auditor", "admin")
+
+
+def case_for(session: Session, user: User, case_no: str) -> Case:
+    """The case, if this user may see it; NotFound otherwise (also for another township's case)."""
+    case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
+    if case is None or user.role not in CASE_VIEW_ROLES or not can_see_township(user, case.township_code):
+        raise NotFound("未找到该案件，或您无权查看", "No such case, or not visible to you")
+    return case
+
+
+def task_for(session: Session, user: User, task_id: str) -> HumanTask:
+    """An open task the user may see (own township)."""
+    task = session.get(HumanTask, task_id)
+    if task is None or not can_see_township(user, task.township_code):
+        raise NotFound("该任务不存在或已办结", "No such open task (it may have been completed)")
+    return task
+
+
+def check_can_work(session: Session, user: User, task: HumanTask, separate_from: list[str]) -> None:
+    """Raise unless ``user`` may complete or claim ``task`` now."""
+    if not user.is_township_staff or user.township_code != task.township_code:
+        raise NotFound("该任务不存在或已办结", "No such open task (it may have been completed)")
+    if user.role != task.role:
+        raise Forbidden("该环节不属于您的岗位职责", "This step belongs to another role")
+    if task.claimed_by_id not in (None, user.id):
+        raise Conflict("该任务已由其他工作人员认领", "Another member of staff has claimed this task")
+    if separate_from:
+        earlier = session.scalars(
+            select(CaseEvent.task_spec).where(
+                CaseEvent.case_id == task.case_id,
+                CaseEvent.kind == "task_completed",
+                CaseEvent.actor_id == user.id,
+                CaseEvent.task_spec.in_(separate_from),
+            )
+        ).first()
+        if earlier:
+            raise Forbidden(
+                "您已办理过本案的前序环节，按职责分离要求不能办理此环节",
+                "Separation of duties: you handled an earlier step of this case",
+            )

@@ -1,0 +1,135 @@
+"""Issuing documents: numbers, the data printed, the PDF bytes and their SHA-256.
+
+What a document says is decided here, from the case data recorded at the issuing step; how it
+looks is the renderer's business (``webapp.documents``), injected as a plain callable so the
+engine never imports the web layer. The context is recorded in the ``document_issued`` event,
+so the same bytes can be rendered again years later and compared with the stored hash.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from . import numbers
+from .clock import CHINA_TZ
+from .history import append_event
+from .script_env import StepContext
+from .store import Case, Document, Township
+
+Renderer = Callable[[str, dict], bytes]
+
+PREFIXES = {"approval_notice": "PZ", "refusal_notice": "BY"}
+RELATION_LABELS = {
+    "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
+    "grandparent": "祖父母", "sibling": "兄弟姐妹", "other": "其他",
+}
+CATEGORY_LABELS = {
+    "elderly": "老年人", "minor": "未成年人", "severe_disability": "重度残疾人", "serious_illness": "重病患者",
+}
+
+
+class DocumentStore:
+    """PDF bytes on disk, content-addressed by SHA-256 (writing twice is harmless)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        """Where the bytes with this hash live."""
+        return self.root / sha256[:2] / f"{sha256}.pdf"
+
+    def put(self, pdf: bytes) -> str:
+        """Store the bytes; returns their SHA-256."""
+        digest = hashlib.sha256(pdf).hexdigest()
+        target = self.path(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(pdf)
+            tmp.replace(target)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes with this hash."""
+        return self.path(sha256).read_bytes()
+
+
+def mask_id(id_no: str) -> str:
+    """Keep the first 4 and last 4 characters of an ID number."""
+    return id_no[:4] + "*" * (len(id_no) - 8) + id_no[-4:]
+
+
+def _amount_for_print(amount: dict, members: list[dict]) -> dict:
+    names = {m["id_no"]: m["name"] for m in members}
+    uplifts = [
+        dict(u, name=u.get("name") or names.get(u.get("id_no"), ""), category_label=CATEGORY_LABELS.get(u["category"]))
+        for u in amount.get("uplifts", [])
+    ]
+    return dict(amount, uplifts=uplifts)
+
+
+def document_context(session: Session, case: Case, kind: str, data: dict, ctx: StepContext) -> dict:
+    """The data printed on a document of ``kind`` for this case."""
+    township = session.get(Township, case.township_code)
+    members = data.get("members", [])
+    context = {
+        "case_no": case.case_no,
+        "issued_on": ctx.today.isoformat(),
+        "issuer": township.name if township else case.township_code,
+        "county_gov": township.county_gov if township else "",
+        "applicant_name": data["applicant"]["name"],
+        "applicant_id_masked": mask_id(data["applicant"]["id_no"]),
+        "address": data.get("address", ""),
+        "members": [
+            {"name": m["name"], "relation_label": RELATION_LABELS.get(m.get("relation"), ""), "age": m.get("age")}
+            for m in members
+        ],
+        "application_date": data.get("application_date"),
+        "decision_date": data.get("decision_date"),
+        "contact_phone": ctx.settings.get("dibao.contact_phone"),
+    }
+    if kind == "approval_notice":
+        context.update(
+            amount=_amount_for_print(data["amount"], data.get("members_assessed", members)),
+            start_month=data.get("start_month"),
+            certificate_no=numbers.document_number(session, "ZS", case.township_code, ctx.today.year),
+            review_cycle_label="每年复核一次（收入不固定或有劳动能力成员的家庭每半年复核一次）",
+        )
+    else:
+        context.update(reasons=data.get("refusal_reasons", []))
+    return context
+
+
+def issue(step, kind: str, data: dict, state_digest: str) -> Document:
+    """Number, render, store and record one document, inside the current step's transaction.
+
+    Args:
+        step: the :class:`workflows.step.Step` in progress (its services render and store).
+        kind: document kind, e.g. ``approval_notice``.
+        data: the case data at the issuing step.
+        state_digest: the digest of the state the step produced.
+    """
+    session, case, today = step.session, step.case, step.ctx.today
+    context = document_context(session, case, kind, data, step.ctx)
+    context["number"] = numbers.document_number(session, PREFIXES[kind], case.township_code, today.year)
+    context["verify_code"] = numbers.verify_code()
+    pdf = step.services.render(kind, context)
+    digest = step.services.store.put(pdf)
+    event = append_event(
+        session, case, "document_issued", at=step.at, actor=step.actor, state_digest=state_digest,
+        data={"kind": kind, "number": context["number"], "sha256": digest, "context": context},
+    )
+    doc = Document(
+        case_id=case.id, kind=kind, number=context["number"], verify_code=context["verify_code"], sha256=digest,
+        size=len(pdf), issued_at=step.at, event_seq=event.seq, township_code=case.township_code,
+    )
+    session.add(doc)
+    return doc
+
+
+def china_date(at: datetime) -> date:
+    """The date in China of an aware datetime."""
+    return at.astimezone(CHINA_TZ).date()

@@ -1,0 +1,209 @@
+"""Steps: start a case, complete a human task, fire due timers, claim and unclaim.
+
+Each public function is one step, run inside the caller's unit of work (one transaction):
+load the snapshot on its pinned process version, apply one event on a frozen clock, run the
+engine forward, then write the snapshot, append the event (with the state digest and the chain
+hash) and refresh the read models. Documents the process issues are rendered in the same step.
+"""
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import access, clock, documents, numbers, readmodels, runtime, specs
+from .errors import Conflict, Forbidden, Invalid
+from .forms import load_form, validate_submission
+from .history import append_event
+from .script_env import StepContext, script_engine
+from .step import Services, Step
+from .store import Case, CaseEvent, CaseSnapshot, Document, HumanTask, PersonIndex, User
+
+DEFAULT_PROCESS = "dibao_application"
+
+
+@dataclass
+class StepResult:
+    """What a step did."""
+
+    case: Case
+    events: list[CaseEvent] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+
+def _context(session: Session, township_code: str) -> StepContext:
+    return StepContext(session, township_code, clock.today())
+
+
+def _completed_ids(wf: BpmnWorkflow) -> set:
+    return {t.id for t in wf.get_tasks(state=TaskState.COMPLETED)}
+
+
+def _finish(
+    step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None, done_before: set
+) -> StepResult:
+    """Run the engine forward and write everything the step changed."""
+    wf.do_engine_steps()
+    digest = runtime.state_digest(wf)
+    snap = step.session.get(CaseSnapshot, step.case.id)
+    if snap is None:
+        snap = CaseSnapshot(case_id=step.case.id)
+        step.session.add(snap)
+    snap.state, snap.digest = runtime.dump_state(wf), digest
+    snap.serializer_version = runtime.SERIALIZER.VERSION
+    result = StepResult(step.case)
+    result.events.append(
+        append_event(step.session, step.case, kind, at=step.at, actor=step.actor, data=data,
+                     state_digest=digest, task_spec=task_spec)
+    )
+    readmodels.refresh_human_tasks(step.session, step.case, wf, step.ctx, step.at)
+    readmodels.refresh_summary(step.session, step.case, wf)
+    for task in wf.get_tasks(state=TaskState.COMPLETED):
+        kind_of_doc = readmodels.task_properties(task.task_spec).get("document")
+        if kind_of_doc and task.id not in done_before:
+            result.documents.append(_issue(step, kind_of_doc, task.data, digest))
+    step.session.flush()
+    return result
+
+
+def _issue(step: Step, kind: str, data: dict, digest: str) -> Document:
+    if step.services.render is None or step.services.store is None:
+        raise RuntimeError("this step issues a document but no renderer/document store was given")
+    return documents.issue(step, kind, data, digest)
+
+
+def _check_duplicates(session: Session, members: list[dict]) -> None:
+    errors = {}
+    for i, member in enumerate(members):
+        held = session.execute(
+            select(Case.case_no, Case.applicant_name)
+            .join(PersonIndex, PersonIndex.case_id == Case.id)
+            .where(PersonIndex.id_no == member["id_no"])
+        ).first()
+        if held:
+            errors[f"members.{i}.id_no"] = (
+                f"该人员已在案件 {held.case_no}（申请人 {held.applicant_name}）中，不能重复申请"
+            )
+    if errors:
+        raise Invalid("有家庭成员已在其他在办或在保案件中", "A member is already in another case", errors)
+
+
+def start_case(
+    session: Session, actor: User, submission: dict, services: Services,
+    process_id: str = DEFAULT_PROCESS, locale: str = "zh",
+) -> StepResult:
+    """Register an application at the window and start its process."""
+    version = specs.current_version(session, process_id)
+    if not actor.is_township_staff or actor.role != version.task_spec("start").lane:
+        raise Forbidden("只有乡镇（街道）窗口受理人员可以登记申请", "Only township window clerks register applications")
+    clean, errors = validate_submission(load_form(process_id, "start"), submission, {}, locale)
+    if errors:
+        raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
+    _check_duplicates(session, clean["members"])
+    with clock.frozen(clock.now()) as at:
+        ctx = _context(session, actor.township_code)
+        case_no = numbers.case_number(session, actor.township_code, ctx.today.year)
+        me = next(m for m in clean["members"] if m["relation"] == "self")
+        case = Case(
+            case_no=case_no, process_id=process_id, spec_hash=version.hash, township_code=actor.township_code,
+            status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
+            household_size=len(clean["members"]), applied_on=ctx.today, created_by_id=actor.id,
+        )
+        session.add(case)
+        session.flush()
+        for member in clean["members"]:
+            session.add(PersonIndex(id_no=member["id_no"], case_id=case.id, name=member["name"]))
+        wf = runtime.new_workflow(version, script_engine(ctx))
+        wf.get_next_task(state=TaskState.READY).set_data(**clean, case_no=case_no, township_code=case.township_code)
+        step = Step(session, case, version, ctx, at, actor, services)
+        return _finish(step, wf, "application_submitted", {"case_no": case_no, "form": clean}, "start", set())
+
+
+def _load(session: Session, case: Case, ctx: StepContext) -> tuple[specs.ProcessVersion, BpmnWorkflow]:
+    version = specs.version_by_hash(session, case.spec_hash)
+    snap = session.get(CaseSnapshot, case.id)
+    return version, runtime.load_state(snap.state, version, script_engine(ctx))
+
+
+def complete_task(
+    session: Session, actor: User, task_id: str, submission: dict, services: Services, locale: str = "zh"
+) -> StepResult:
+    """Validate the form of an open task and complete it; the case moves on."""
+    human = access.task_for(session, actor, task_id)
+    case = session.get(Case, human.case_id)
+    version = specs.version_by_hash(session, case.spec_hash)
+    props = readmodels.task_properties(version.task_spec(human.task_spec))
+    separate = [s for s in props.get("separateFrom", "").split(",") if s]
+    access.check_can_work(session, actor, human, separate)
+    with clock.frozen(clock.now()) as at:
+        ctx = _context(session, case.township_code)
+        version, wf = _load(session, case, ctx)
+        task = wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict("该任务已办结，请刷新页面", "This task has already been completed")
+        form = load_form(case.process_id, human.task_spec)
+        clean, errors = validate_submission(form, submission, task.data, locale)
+        if errors:
+            raise Invalid("表单填写有误，请按提示修改", "The form has errors", errors)
+        done_before = _completed_ids(wf)
+        task.set_data(**clean)
+        task.run()
+        step = Step(session, case, version, ctx, at, actor, services)
+        data = {"task_id": task_id, "form": clean}
+        return _finish(step, wf, "task_completed", data, human.task_spec, done_before)
+
+
+def due_timer_cases(session: Session, limit: int = 100) -> list[int]:
+    """Ids of cases with a timer due now, oldest first (rows locked, skipping locked ones)."""
+    query = (
+        select(Case.id).where(Case.next_timer_at <= clock.now()).order_by(Case.next_timer_at).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def fire_timers(session: Session, case_id: int, services: Services) -> StepResult | None:
+    """Fire the due timers of one case; None if nothing was due after all."""
+    case = session.get(Case, case_id)
+    with clock.frozen(clock.now()) as at:
+        if case is None or case.next_timer_at is None or case.next_timer_at > at:
+            return None
+        ctx = _context(session, case.township_code)
+        version, wf = _load(session, case, ctx)
+        waiting = {t.id for t in wf.get_tasks(state=TaskState.WAITING)}
+        done_before = _completed_ids(wf)
+        wf.refresh_timers()
+        fired = sorted(t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY) if t.id in waiting)
+        step = Step(session, case, version, ctx, at, None, services)
+        return _finish(step, wf, "timer_fired", {"timers": fired}, None, done_before)
+
+
+def _claim_event(session: Session, case: Case, actor: User, kind: str, human: HumanTask) -> CaseEvent:
+    snap = session.get(CaseSnapshot, case.id)
+    return append_event(session, case, kind, at=clock.now(), actor=actor, state_digest=snap.digest,
+                        data={"task_id": human.id}, task_spec=human.task_spec)
+
+
+def claim_task(session: Session, actor: User, task_id: str) -> HumanTask:
+    """Take a task so colleagues see it is being worked on."""
+    human = access.task_for(session, actor, task_id)
+    access.check_can_work(session, actor, human, [])
+    if human.claimed_by_id != actor.id:
+        human.claimed_by_id, human.claimed_at = actor.id, clock.now()
+        _claim_event(session, session.get(Case, human.case_id), actor, "task_claimed", human)
+    return human
+
+
+def unclaim_task(session: Session, actor: User, task_id: str) -> HumanTask:
+    """Give a claimed task back to the queue (the claimer, or a leader of the township)."""
+    human = access.task_for(session, actor, task_id)
+    if human.claimed_by_id is None:
+        return human
+    if human.claimed_by_id != actor.id and not (actor.role == "leader" and actor.township_code == human.township_code):
+        raise Conflict("该任务已由其他工作人员认领", "Another member of staff has claimed this task")
+    human.claimed_by_id, human.claimed_at = None, None
+    _claim_event(session, session.get(Case, human.case_id), actor, "task_unclaimed", human)
+    return human

@@ -1,0 +1,133 @@
+"""Read-side queries for queues, lists and case pages (read models only, never workflows)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from . import clock, runtime, specs
+from .access import can_see_township
+from .store import Case, CaseEvent, CaseSnapshot, Document, HumanTask, Township, User
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class QueueRow:
+    """One line of a task queue."""
+
+    task: HumanTask
+    case: Case
+    claimed_by: str | None
+
+    @property
+    def urgency(self) -> str:
+        """overdue / due_soon (≤ 2 days) / normal, for colouring."""
+        if self.task.due_on is None:
+            return "normal"
+        days = (self.task.due_on - clock.today()).days
+        return "overdue" if days < 0 else "due_soon" if days <= 2 else "normal"
+
+
+def _scope(query, user: User, column):
+    if user.is_township_staff:
+        return query.where(column == user.township_code)
+    return query
+
+
+def task_queue(session: Session, user: User, view: str = "all", page: int = 1) -> list[QueueRow]:
+    """Open tasks of the user's role in the user's township, most urgent first.
+
+    ``view`` is one of all / mine / unclaimed / overdue.
+    """
+    query = (
+        select(HumanTask, Case, User.display_name)
+        .join(Case, Case.id == HumanTask.case_id)
+        .outerjoin(User, User.id == HumanTask.claimed_by_id)
+        .where(HumanTask.role == user.role)
+    )
+    query = _scope(query, user, HumanTask.township_code)
+    if view == "mine":
+        query = query.where(HumanTask.claimed_by_id == user.id)
+    elif view == "unclaimed":
+        query = query.where(HumanTask.claimed_by_id.is_(None))
+    elif view == "overdue":
+        query = query.where(HumanTask.due_on < clock.today())
+    query = query.order_by(HumanTask.due_on.is_(None), HumanTask.due_on, HumanTask.created_at)
+    query = query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    return [QueueRow(t, c, name) for t, c, name in session.execute(query)]
+
+
+def queue_counts(session: Session, user: User) -> dict[str, int]:
+    """How many open tasks the user's queue holds: all, mine, unclaimed, overdue."""
+    base = select(func.count()).select_from(HumanTask).where(HumanTask.role == user.role)
+    base = _scope(base, user, HumanTask.township_code)
+    today = clock.today()
+    return {
+        "all": session.scalar(base) or 0,
+        "mine": session.scalar(base.where(HumanTask.claimed_by_id == user.id)) or 0,
+        "unclaimed": session.scalar(base.where(HumanTask.claimed_by_id.is_(None))) or 0,
+        "overdue": session.scalar(base.where(HumanTask.due_on < today)) or 0,
+    }
+
+
+def case_list(session: Session, user: User, status: str | None = None, text: str = "", page: int = 1) -> list[Case]:
+    """Cases the user may see, newest first, filtered by status and applicant name/number."""
+    query = _scope(select(Case), user, Case.township_code)
+    if status:
+        query = query.where(Case.status == status)
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(Case.applicant_name.like(like), Case.case_no.like(like), Case.applicant_id_no == text))
+    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    return list(session.scalars(query))
+
+
+def case_events(session: Session, case: Case) -> list[CaseEvent]:
+    """The case's history, oldest first."""
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+
+
+def case_documents(session: Session, case: Case) -> list[Document]:
+    """Documents issued for the case."""
+    return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
+
+
+def case_open_tasks(session: Session, case: Case) -> list[HumanTask]:
+    """The case's open human tasks."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)))
+
+
+def document_for(session: Session, user: User, number: str) -> Document | None:
+    """A document the user may download."""
+    doc = session.scalars(select(Document).where(Document.number == number)).first()
+    return doc if doc and can_see_township(user, doc.township_code) else None
+
+
+def document_by_code(session: Session, code: str) -> tuple[Document, Township | None] | None:
+    """A document by its public verification code (for the public /verify page)."""
+    doc = session.scalars(select(Document).where(Document.verify_code == code.upper())).first()
+    return (doc, session.get(Township, doc.township_code)) if doc else None
+
+
+def townships(session: Session) -> dict[str, Township]:
+    """All township units by code."""
+    return {t.code: t for t in session.scalars(select(Township).order_by(Township.code))}
+
+
+def overdue_on(task: HumanTask, today: date | None = None) -> bool:
+    """True if the task is past its due date."""
+    return bool(task.due_on and task.due_on < (today or clock.today()))
+
+
+def case_data(session: Session, case: Case) -> dict:
+    """The case's current data (household, assessment, decision), read from its snapshot.
+
+    For a single case page; lists and queues use the summary columns instead.
+    """
+    snap = session.get(CaseSnapshot, case.id)
+    version = specs.version_by_hash(session, case.spec_hash)
+    wf = runtime.load_state(snap.state, version, PythonScriptEngine())
+    return runtime.current_data(wf)

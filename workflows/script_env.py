@@ -1,0 +1,112 @@
+"""What BPMN scripts and DMN expressions may call: a small, named set of domain functions.
+
+Scripts run with no importable modules and a short list of builtins. This keeps task data plain
+JSON and diagrams readable; it is not a sandbox against a hostile modeller (SpiffWorkflow runs
+scripts with exec), which is why only administrators may load process definitions.
+Each step builds its environment around a :class:`StepContext` (area, domain date, settings).
+"""
+
+import builtins
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from sqlalchemy.orm import Session
+
+from . import reasons, rules
+from .clock import CHINA_TZ
+from .settings import SettingsView
+
+_SAFE_BUILTINS = {
+    name: getattr(builtins, name)
+    for name in (
+        "abs", "all", "any", "bool", "dict", "enumerate", "float", "int", "len", "list", "max", "min",
+        "range", "round", "sorted", "str", "sum", "tuple", "zip", "isinstance", "ValueError",
+    )
+}
+
+
+def _no_import(*_args, **_kwargs):
+    raise ImportError("BPMN scripts cannot import modules")
+
+
+_SAFE_BUILTINS["__import__"] = _no_import
+
+
+class StepContext:
+    """Where and when a step runs: the case's area and the domain date, with lazy settings."""
+
+    def __init__(self, session: Session, area_code: str, today: date):
+        self.session, self.area_code, self.today = session, area_code, today
+        self._settings: SettingsView | None = None
+
+    @property
+    def settings(self) -> SettingsView:
+        """The settings in force for this area today (one query, on first use)."""
+        if self._settings is None:
+            self._settings = SettingsView(self.session, self.area_code, self.today)
+        return self._settings
+
+
+def _money(value) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def assess_members(members: list[dict], verified: list[dict]) -> list[dict]:
+    """The registered members with the investigator's verified figures laid over them."""
+    assessed = []
+    for i, member in enumerate(members):
+        row = dict(member)
+        if i < len(verified):
+            checked = verified[i]
+            if checked.get("id_no") not in (None, member["id_no"]):
+                raise ValueError("verified rows do not match the registered members")
+            row.update({k: v for k, v in checked.items() if k not in ("name", "id_no")})
+        assessed.append(row)
+    return assessed
+
+
+def applicant_of(members: list[dict]) -> dict:
+    """Name and ID number of the member registered as 本人."""
+    me = next(m for m in members if m.get("relation") == "self")
+    return {"name": me["name"], "id_no": me["id_no"]}
+
+
+def end_of_day(day: str) -> str:
+    """Midnight at the end of ``day`` in China, as an ISO datetime with its offset (timer input)."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), CHINA_TZ).isoformat()
+
+
+def environment(ctx: StepContext) -> dict:
+    """The globals a script or DMN expression sees for one step."""
+    today = ctx.today
+
+    def describe_members(members):
+        return [rules.describe_member(m, today) for m in members]
+
+    def uplift_rates_in_force():
+        return {c: ctx.settings.get(f"dibao.uplift.{c}") for c in rules.UPLIFT_CATEGORIES}
+
+    return {
+        "__builtins__": _SAFE_BUILTINS,
+        "today": today.isoformat,
+        "setting": ctx.settings.get,
+        "describe_members": describe_members,
+        "applicant_of": applicant_of,
+        "assess_members": assess_members,
+        "household_figures": rules.household_figures,
+        "benefit_amount": rules.benefit_amount,
+        "uplift_rates_in_force": uplift_rates_in_force,
+        "working_days_after": lambda day, n: rules.add_working_days(date.fromisoformat(day), int(n)).isoformat(),
+        "add_days": lambda day, n: (date.fromisoformat(day) + timedelta(days=int(n))).isoformat(),
+        "end_of_day": end_of_day,
+        "month_after": lambda day: rules.month_after(date.fromisoformat(day)),
+        "multiply": lambda a, b: _money(Decimal(str(a)) * Decimal(str(b))),
+        "dec": lambda x: Decimal(str(x)),
+        "refusal_reasons_for": reasons.refusal_reasons,
+    }
+
+
+def script_engine(ctx: StepContext) -> PythonScriptEngine:
+    """A script engine bound to this step's context."""
+    return PythonScriptEngine(environment=TaskDataEnvironment(environment(ctx)))

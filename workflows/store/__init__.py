@@ -1,0 +1,75 @@
+"""Persistence: SQLAlchemy models (one table per module) and the unit of work.
+
+SQLite is the embedded default and PostgreSQL the production database; nothing here is
+dialect-specific beyond what SQLAlchemy handles.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .api_token import ApiToken
+from .base import Base, utcnow
+from .case import ACTIVE_STATUSES, Case
+from .document import Document
+from .event import CaseEvent
+from .human_task import HumanTask
+from .person_index import PersonIndex
+from .process_spec import ProcessSpec
+from .sequence import Sequence
+from .setting import Setting
+from .snapshot import CaseSnapshot
+from .township import Township
+from .user import ROLES, TOWNSHIP_ROLES, User
+
+__all__ = [
+    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "ApiToken", "Base", "Case", "CaseEvent", "CaseSnapshot",
+    "Document", "HumanTask", "PersonIndex", "ProcessSpec", "Sequence", "Setting", "Township", "User",
+    "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
+]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web app read while the worker writes; foreign keys are off by default in SQLite.
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create the SQLAlchemy engine for a database URL (SQLite pragmas applied when relevant)."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa_event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit (views render after the step)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table that does not exist yet."""
+    Base.metadata.create_all(engine)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error. The only place that commits."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

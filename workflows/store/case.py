@@ -1,0 +1,46 @@
+"""A case: its identity, its pinned process version and its summary (a read model)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Timestamped, UTCDateTime, utcnow
+
+ACTIVE_STATUSES = ("SUBMITTED", "ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING")
+
+
+class Case(Timestamped, Base):
+    """One application. Summary columns are refreshed by every step, in the same transaction."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (Index("ix_case_township_status", "township_code", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    spec_hash: Mapped[str] = mapped_column(ForeignKey("process_spec.hash"))
+    township_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(24))
+    applicant_name: Mapped[str] = mapped_column(String(64))
+    applicant_id_no: Mapped[str] = mapped_column(String(18), index=True)
+    household_size: Mapped[int] = mapped_column(Integer)
+    amount_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    applied_on: Mapped[date] = mapped_column(Date)
+    case_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Optimistic concurrency: two steps on one case cannot both commit.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_active(self) -> bool:
+        """True while the case is still being processed."""
+        return self.status in ACTIVE_STATUSES

@@ -1,0 +1,17 @@
+"""The serialized SpiffWorkflow state of a case: a cache of what the event log implies."""
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class CaseSnapshot(Base):
+    """State-only workflow JSON (the spec lives once in process_spec)."""
+
+    __tablename__ = "case_snapshot"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), primary_key=True)
+    serializer_version: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
