@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import access, clock, documents, numbers, readmodels, runtime, specs
 from .errors import Conflict, Forbidden, Invalid
-from .forms import load_form, validate_submission
+from .forms import Form, validate_submission
 from .history import append_event
 from .script_env import StepContext, script_engine
 from .step import Services, Step
@@ -99,7 +99,7 @@ def start_case(
     version = specs.current_version(session, process_id)
     if not actor.is_township_staff or actor.role != version.task_spec("start").lane:
         raise Forbidden("只有乡镇（街道）窗口受理人员可以登记申请", "Only township window clerks register applications")
-    clean, errors = validate_submission(load_form(process_id, "start"), submission, {}, locale)
+    clean, errors = validate_submission(version.form("start"), submission, {}, locale)
     if errors:
         raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
     _check_duplicates(session, clean["members"])
@@ -144,7 +144,7 @@ def complete_task(
         task = wf.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict("该任务已办结，请刷新页面", "This task has already been completed")
-        form = load_form(case.process_id, human.task_spec)
+        form = version.form(human.task_spec)
         clean, errors = validate_submission(form, submission, task.data, locale)
         if errors:
             raise Invalid("表单填写有误，请按提示修改", "The form has errors", errors)
@@ -154,6 +154,17 @@ def complete_task(
         step = Step(session, case, version, ctx, at, actor, services)
         data = {"task_id": task_id, "form": clean}
         return _finish(step, wf, "task_completed", data, human.task_spec, done_before)
+
+
+def start_form(session: Session, process_id: str = DEFAULT_PROCESS) -> Form:
+    """The registration form of the version new cases start on."""
+    return specs.current_version(session, process_id).form("start")
+
+
+def task_form(session: Session, human: HumanTask) -> Form:
+    """The form of an open task, as pinned by its case's process version."""
+    case = session.get(Case, human.case_id)
+    return specs.version_by_hash(session, case.spec_hash).form(human.task_spec)
 
 
 def due_timer_cases(session: Session, limit: int = 100) -> list[int]:

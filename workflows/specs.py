@@ -1,6 +1,7 @@
 """Process definitions: parse `bpmn/` once, version by content hash, keep every version.
 
-A version is the SHA-256 of a process's BPMN file plus every DMN file beside it. It is stored in
+A version is the SHA-256 of a process's BPMN file, every DMN file beside it and the process's
+forms (`forms/<process>/*.json`: what a step asks and accepts is part of the procedure). It is stored in
 ``process_spec`` the first time it is used, and a case keeps the hash it started on, so a changed
 diagram or decision table applies to new cases only and old cases can still be replayed.
 """
@@ -9,15 +10,18 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
+from .forms import Form, form_from_dict
 from .store import ProcessSpec
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,13 @@ class ProcessVersion:
         """The task spec with this BPMN id."""
         return self.spec.task_specs[bpmn_id]
 
+    def form(self, form_id: str) -> Form:
+        """The form of a user task (or ``start``) as it was in this version."""
+        key = f"forms/{self.process_id}/{form_id}.json"
+        if key not in self.sources:
+            raise NotFound(f"没有表单 {form_id}", f"No form {form_id} in this process version")
+        return _form(self.hash, key, self.sources[key])
+
 
 _cache: dict[str, ProcessVersion] = {}
 _lock = threading.Lock()
@@ -47,14 +58,21 @@ def content_hash(sources: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def read_sources(process_id: str, bpmn_dir: Path | None = None) -> dict[str, str]:
-    """The BPMN file named after the process plus every DMN table in the same folder."""
+def read_sources(process_id: str, bpmn_dir: Path | None = None, forms_dir: Path | None = None) -> dict[str, str]:
+    """The BPMN file named after the process, every DMN table beside it, and the process's forms."""
     folder = bpmn_dir or BPMN_DIR
     bpmn = folder / f"{process_id}.bpmn"
     if not bpmn.exists():
         raise NotFound(f"没有流程定义 {process_id}", f"No process definition {process_id}")
-    files = [bpmn, *sorted(folder.glob("*.dmn"))]
-    return {f.name: f.read_text(encoding="utf-8") for f in files}
+    sources = {f.name: f.read_text(encoding="utf-8") for f in [bpmn, *sorted(folder.glob("*.dmn"))]}
+    for form in sorted(((forms_dir or FORMS_DIR) / process_id).glob("*.json")):
+        sources[f"forms/{process_id}/{form.name}"] = form.read_text(encoding="utf-8")
+    return sources
+
+
+@lru_cache(maxsize=512)
+def _form(_version_hash: str, _key: str, text: str) -> Form:
+    return form_from_dict(json.loads(text))
 
 
 def parse(process_id: str, sources: dict[str, str]) -> ProcessVersion:
@@ -67,7 +85,7 @@ def parse(process_id: str, sources: dict[str, str]) -> ProcessVersion:
     for name, text in sorted(sources.items()):
         if name.endswith(".dmn"):
             parser.add_dmn_str(text.encode(), filename=name)
-        else:
+        elif name.endswith(".bpmn"):
             parser.add_bpmn_str(text.encode(), filename=name)
     version = ProcessVersion(
         hash=digest,

@@ -128,7 +128,8 @@ ERRORS = [
     ("phone", "12900001111", PHONE_ZH, PHONE_EN),
     ("id_no", BAD_ID, *id_messages(BAD_ID)),
     ("id_no", "12345", *id_messages("12345")),
-    ("id_no", ARABIC_DIGITS_ID, "身份证号码不正确", "The ID number is not valid"),
+    ("id_no", ARABIC_DIGITS_ID, "身份证号码应为18位：前17位为数字，最后一位为数字或X",
+     "An ID number has 18 characters: 17 digits, then a digit or X"),
 ]
 
 

@@ -2,10 +2,10 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from workflows.forms import decode_web_form, initial_values, load_form
 
 from workflows import access, engine, queries
 from workflows.errors import Invalid
+from workflows.forms import decode_web_form, initial_values
 
 from .. import db, services
 from ..auth import account, roles_required
@@ -35,7 +35,7 @@ def _render_task(task_id: str, values: dict | None = None, errors: dict | None =
     human = access.task_for(sess, account(), task_id)
     case = sess.get(queries.Case, human.case_id)
     data = queries.case_data(sess, case)
-    form = load_form(case.process_id, human.task_spec)
+    form = engine.task_form(sess, human)
     return render_template(
         "tasks/task.html", task=human, case=case, data=data, form=form,
         values=values if values is not None else initial_values(form, data), errors=errors or {},
@@ -55,8 +55,8 @@ def complete(task_id: str):
     """Complete the task; on errors the form comes back with the values as typed."""
     sess = db.session()
     human = access.task_for(sess, account(), task_id)
-    form = load_form(human.form.split("/")[0], human.task_spec)
-    values = decode_web_form(form, request.form)
+    form = engine.task_form(sess, human)
+    values = decode_web_form(form, request.form, queries.case_data(sess, sess.get(queries.Case, human.case_id)))
     try:
         result = engine.complete_task(sess, account(), task_id, values, services.get(), locale=str(get_locale()))
     except Invalid as err:

@@ -2,10 +2,10 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from workflows.forms import decode_web_form, initial_values, load_form
 
 from workflows import engine, queries
 from workflows.errors import Invalid
+from workflows.forms import decode_web_form, initial_values
 
 from .. import db, services
 from ..auth import account, roles_required
@@ -13,10 +13,6 @@ from ..auth import account, roles_required
 bp = Blueprint("window", __name__, url_prefix="/window")
 
 NEW_MEMBER_ROWS = 6  # empty rows offered without JavaScript; more can be added in the browser
-
-
-def _form():
-    return load_form(engine.DEFAULT_PROCESS, "start")
 
 
 @bp.route("/")
@@ -31,7 +27,7 @@ def index():
 @roles_required("clerk")
 def new():
     """Register an application; errors are shown beside the fields and nothing typed is lost."""
-    form = _form()
+    form = engine.start_form(db.session())
     values, errors = initial_values(form, {}), {}
     if request.method == "POST":
         values = decode_web_form(form, request.form)

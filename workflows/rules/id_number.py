@@ -37,7 +37,8 @@ def parse_id_number(text: str, today: date | None = None) -> IdInfo:
         InvalidIdNumber: wrong format, checksum or date.
     """
     id_no = (text or "").strip().replace(" ", "").upper()
-    if len(id_no) != 18 or not id_no[:17].isdigit() or not (id_no[17].isdigit() or id_no[17] == "X"):
+    well_formed = len(id_no) == 18 and id_no.isascii() and id_no[:17].isdigit()
+    if not well_formed or not (id_no[17].isdigit() or id_no[17] == "X"):
         raise InvalidIdNumber("format", "身份证号码应为18位：前17位为数字，最后一位为数字或X",
                               "An ID number has 18 characters: 17 digits, then a digit or X")
     if check_character(id_no[:17]) != id_no[17]:
@@ -50,7 +51,7 @@ def parse_id_number(text: str, today: date | None = None) -> IdInfo:
     if birth is None or birth.year < 1900:
         raise InvalidIdNumber("date", "身份证号码中的出生日期不存在", "The birth date in the ID number does not exist")
     if today is not None and birth > today:
-        raise InvalidIdNumber("future", "身份证号码中的出生日期晚于今天", "The birth date in the ID number is in the future")
+        raise InvalidIdNumber("future", "身份证号码中的出生日期晚于今天", "The birth date in the ID number is in the future")  # noqa: E501
     return IdInfo(id_no, birth, "M" if int(id_no[16]) % 2 else "F", id_no[:6])
 
 
