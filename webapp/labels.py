@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import Flask
 
 from workflows.clock import CHINA_TZ
+from workflows.documents import CATEGORY_LABELS, RELATION_LABELS
 
 STATUS = {
     "SUBMITTED": "已提交", "ACCEPTING": "待受理", "INVESTIGATING": "入户调查中", "REVIEWING": "待初审",
@@ -45,6 +46,6 @@ def init_app(app: Flask) -> None:
     """Register the labels and filters."""
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS, EVENT_LABELS=EVENTS, ROLE_LABELS=ROLES, DOCUMENT_LABELS=DOCUMENTS,
-        REASON_LABELS=REASONS,
+        REASON_LABELS=REASONS, RELATION_LABELS=RELATION_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
     )
     app.jinja_env.filters.update(yuan=yuan, china_time=china_time)

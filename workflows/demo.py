@@ -62,7 +62,7 @@ def _member(rng: random.Random, relation: str, age: int, income: int, today) -> 
 
 def household(rng: random.Random, today, rich: bool = False) -> dict:
     """A registration submission for a plausible household."""
-    income = rng.choice((0, 300, 600, 900)) * (4 if rich else 1)
+    income = rng.choice((0, 200, 300, 400)) * (4 if rich else 1)
     members = [_member(rng, "self", rng.randrange(35, 75), income, today)]
     others = (("spouse", rng.randrange(35, 70)), ("child", rng.randrange(3, 17)))
     for relation, age in others[: rng.randrange(0, 3)]:

@@ -1,5 +1,6 @@
 """Read-side queries for queues, lists and case pages (read models only, never workflows)."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import clock, runtime, specs
 from .access import can_see_township
+from .forms import display_values
 from .store import Case, CaseEvent, CaseSnapshot, Document, HumanTask, Township, User
 
 PAGE_SIZE = 50
@@ -131,3 +133,18 @@ def case_data(session: Session, case: Case) -> dict:
     version = specs.version_by_hash(session, case.spec_hash)
     wf = runtime.load_state(snap.state, version, PythonScriptEngine())
     return runtime.current_data(wf)
+
+
+def history_view(session: Session, case: Case, locale: str = "zh") -> list[dict]:
+    """The case's events for people: step titles and submitted data with labels, in order."""
+    version = specs.version_by_hash(session, case.spec_hash)
+    rows = []
+    for ev in case_events(session, case):
+        data = json.loads(ev.data)
+        title = version.task_spec(ev.task_spec).bpmn_name if ev.task_spec in version.spec.task_specs else ""
+        shown = []
+        if "form" in data and ev.task_spec:
+            shown = display_values(version.form(ev.task_spec), data["form"], locale)
+        timers = [version.task_spec(t).bpmn_name for t in data.get("timers", [])]
+        rows.append({"event": ev, "title": title, "shown": shown, "timers": timers, "data": data})
+    return rows

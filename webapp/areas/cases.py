@@ -1,9 +1,9 @@
 """Case pages: list, detail (status, household, amount, history) and document downloads."""
 
 import hashlib
-import json
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale
 
 from workflows import access, queries
 from workflows.store import ACTIVE_STATUSES
@@ -34,10 +34,9 @@ def detail(case_no: str):
     """Everything about one case."""
     sess = db.session()
     case = access.case_for(sess, account(), case_no)
-    events = queries.case_events(sess, case)
     return render_template(
-        "cases/detail.html", case=case, data=queries.case_data(sess, case), events=events,
-        event_data={e.seq: json.loads(e.data) for e in events},
+        "cases/detail.html", case=case, data=queries.case_data(sess, case),
+        history=queries.history_view(sess, case, str(get_locale())),
         documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
         townships=queries.townships(sess),
     )

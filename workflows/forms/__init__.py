@@ -6,6 +6,7 @@ The file format is ``forms/_meta.schema.json`` (its descriptions say what each k
 """
 
 from .definitions import Form, FormError, UnknownForm, clear_cache, form_from_dict, form_ids, load_form, localized
+from .display import display_values
 from .validation import FORM_KEY, validate_submission
 from .web import decode_web_form, initial_values
 
@@ -16,6 +17,7 @@ __all__ = [
     "UnknownForm",
     "clear_cache",
     "decode_web_form",
+    "display_values",
     "form_from_dict",
     "form_ids",
     "initial_values",
