@@ -78,7 +78,7 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
     context = {
         "case_no": case.case_no,
         "issued_on": ctx.today.isoformat(),
-        "issuer": township.name if township else case.township_code,
+        "issuer": township.authority if township else case.township_code,
         "county_gov": township.county_gov if township else "",
         "applicant_name": data["applicant"]["name"],
         "applicant_id_masked": mask_id(data["applicant"]["id_no"]),

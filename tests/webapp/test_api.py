@@ -33,11 +33,13 @@ def id_no(birth: date, seq: int) -> str:
 
 
 def member(name: str, birth: date, seq: int, relation: str, income: str) -> dict:
+    """A household member as the registration form takes it."""
     return {"name": name, "id_no": id_no(birth, seq), "relation": relation, "monthly_income": income,
             "disability_level": "0", "disability_kind": "", "serious_illness": False}
 
 
 def registration() -> dict:
+    """A valid registration: three people, 900 yuan a month together."""
     return {
         "applicant_phone": "13900001111", "address": "兴庆区凤凰北街幸福小区3号楼2单元501", "hukou_address": "",
         "standard_class": "urban", "reason": "丈夫患病，无稳定收入。",
@@ -48,6 +50,7 @@ def registration() -> dict:
 
 
 def answers(members: list[dict]) -> dict:
+    """Each task's form data, by task id, confirming the declared figures."""
     verified = [{k: m[k] for k in ("monthly_income", "disability_level", "disability_kind", "serious_illness")}
                 for m in members]
     return {
@@ -74,7 +77,9 @@ def template(tmp_path_factory):
         with store.unit_of_work(db.factory()) as sess:
             reference.load(sess)
             demo.create_users(sess)
-        return db.engine()
+        engine = db.engine()
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -86,7 +91,9 @@ def app(template, tmp_path):
         source.driver_connection.backup(target.driver_connection)
         source.close()
         target.close()
-    return app
+    yield app
+    with app.app_context():
+        db.engine().dispose()
 
 
 class Api:
@@ -129,17 +136,20 @@ class Api:
 
 @pytest.fixture
 def api(app):
+    """The API driver, with the app's own OpenAPI document."""
     client = app.test_client()
     return Api(client, client.get("/api/v1/openapi.json").get_json())
 
 
 def register(api: Api, user: str = "clerk-001") -> dict:
+    """Register the standard application; the body must match the spec's Registration schema."""
     body = registration()
     api.check(["components", "schemas", "Registration"], body)
     return api.call("post", "/cases", user, 201, json=body)
 
 
 def only_task(api: Api, user: str) -> str:
+    """The id of the single task in the user's queue."""
     items = api.call("get", "/tasks", user)["items"]
     assert len(items) == 1
     return items[0]["id"]

@@ -15,7 +15,7 @@ def _options(field: dict) -> list[str]:
     return [option["value"] for option in field["options"]]
 
 
-def _money(field: dict) -> dict:
+def _money(_field: dict) -> dict:
     return {"type": ["string", "number"], "pattern": MONEY_INPUT,
             "description": "Yuan; a string such as \"1084.00\" or a number with at most 2 decimals"}
 

@@ -4,8 +4,10 @@ Kept beside ``serialize.py``, which produces these shapes; the API tests validat
 against them, so a field added there must be added here.
 """
 
+from workflows.engine import DEFAULT_PROCESS
 from workflows.forms import form_ids, load_form
-from workflows.store import ROLES
+from workflows.readmodels import ENDED_WITHOUT_BENEFIT
+from workflows.store import ACTIVE_STATUSES, ROLES
 
 from .form_schemas import form_body_schema, object_schema
 
@@ -13,8 +15,7 @@ MONEY = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$", "exampl
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-STATUSES = ["SUBMITTED", "ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING",
-            "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN"]
+STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT]
 
 
 def ref(name: str) -> dict:
@@ -124,15 +125,15 @@ def _views() -> dict:
 
 def _form_bodies() -> dict:
     """Registration (with its member rows) and one body per task form of the default process."""
-    start = load_form("dibao_application", "start")
+    start = load_form(DEFAULT_PROCESS, "start")
     members = start.field("members")
     out = {
         "Registration": form_body_schema(start, {"members": ref("HouseholdMember")}),
         "HouseholdMember": {"title": members["label"]["en"], **object_schema(members["columns"])},
     }
-    for form_id in form_ids("dibao_application"):
+    for form_id in form_ids(DEFAULT_PROCESS):
         if form_id != "start":
-            out[f"TaskForm_{form_id}"] = form_body_schema(load_form("dibao_application", form_id))
+            out[f"TaskForm_{form_id}"] = form_body_schema(load_form(DEFAULT_PROCESS, form_id))
     return out
 
 

@@ -6,10 +6,11 @@ Paths are listed here; the schemas are in :mod:`.schemas` (responses) and :mod:`
 
 from functools import cache
 
+from workflows.engine import DEFAULT_PROCESS
 from workflows.forms import form_ids
 
 from . import bp
-from .schemas import components, ref
+from .schemas import STATUSES, components, ref
 
 ERRORS = {
     "BadRequest": (400, "The body is not JSON"),
@@ -40,18 +41,18 @@ def op(op_id: str, summary: str, ok: tuple, errors: tuple[int, ...], **extra) ->
     return operation
 
 
-def _body(schema: dict, description: str = "") -> dict:
-    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _task_forms() -> dict:
-    forms = [ref(f"TaskForm_{f}") for f in form_ids("dibao_application") if f != "start"]
+    forms = [ref(f"TaskForm_{f}") for f in form_ids(DEFAULT_PROCESS) if f != "start"]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
 
 def _case_paths() -> dict:
     list_params = [
-        {"name": "status", "in": "query", "schema": {"type": "string"}},
+        {"name": "status", "in": "query", "schema": {"enum": STATUSES}},
         {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Name, case number or ID number"},
         PAGE,
     ]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from workflows import access, engine, queries
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
-from workflows.forms import initial_values, load_form
+from workflows.forms import initial_values
 from workflows.store import Case, CaseEvent, User
 
 from .. import db, services
@@ -81,7 +81,7 @@ def get_task(task_id: str):
     human = _task(task_id)
     case = sess.get(Case, human.case_id)
     data = plain(queries.case_data(sess, case))
-    form = load_form(case.process_id, human.task_spec)
+    form = engine.task_form(sess, human)  # as pinned by the case's process version
     body = task_json(human, case.case_no, claimer_name(sess, human))
     body.update(case=case_summary(case), form=form.raw, data=data, values=plain(initial_values(form, data)))
     return body

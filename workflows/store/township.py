@@ -23,6 +23,11 @@ class Township(Base):
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     @property
+    def authority(self) -> str:
+        """The issuing authority: 街道办事处 for a street office, 人民政府 for a 乡 or 镇."""
+        return f"{self.name}办事处" if self.kind == "street" else f"{self.name}人民政府"
+
+    @property
     def default_standard_class(self) -> str:
         """街道 apply the urban standard, 乡/镇 the rural one unless the case says otherwise."""
         return "urban" if self.kind == "street" else "rural"

@@ -1,0 +1,39 @@
+"""The commands of DESIGN.md "Interfaces": init-db, create-user, tick, seed-demo."""
+
+from sqlalchemy import select
+
+from webapp import create_app, db
+from workflows.store import Case, User
+
+
+def test_init_db_is_idempotent_and_create_user_reads_the_password(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0 and "新增 0 项设置" in again.output
+    result = runner.invoke(args=["create-user", "wang", "--role", "reviewer", "--township", "640104100"],
+                           input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        wang = db.session().scalars(select(User).where(User.username == "wang")).one()
+        assert (wang.role, wang.township_code) == ("reviewer", "640104100")
+        assert wang.password_hash.startswith("$argon2id$")
+    args = ["create-user", "li", "--role", "clerk", "--township", "999999999"]
+    bad = runner.invoke(args=args, input="a-long-password\n")
+    assert bad.exit_code == 1 and "乡镇" in bad.output
+
+
+def test_tick_with_a_set_clock_needs_testing_mode(db_url, tmp_path):
+    config = {"DATABASE_URL": db_url, "DIBAO_DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "DIBAO_TESTING": False}
+    app = create_app(config)
+    result = app.test_cli_runner().invoke(args=["tick", "--now", "2027-01-01T00:00:00+08:00"])
+    assert result.exit_code == 1 and "DIBAO_TESTING" in result.output
+
+
+def test_seed_demo_makes_cases_at_every_stage(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "8"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        statuses = set(db.session().scalars(select(Case.status)))
+    assert statuses == {"ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING", "APPROVED",
+                        "REFUSED", "NOT_ACCEPTED"}
