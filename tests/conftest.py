@@ -7,11 +7,12 @@ import pytest
 from tests import factories
 from webapp import create_app
 from webapp.documents import render_pdf
-from workflows import clock, demo, reference, store
+from workflows import clock, demo, reference, store, users
 from workflows.documents import DocumentStore
 from workflows.step import Services
 
 MONDAY = factories.MONDAY
+users.use_cheap_hashing_for_tests()
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ def api_error(status: int, message: str, details: dict | None = None, code: str 
 def _domain(err: DomainError):
     if _is_api():
         return api_error(err.status, err.message(_locale()), err.details, err.code)
-    if err.status in (404, 403):
+    if err.status in (404, 403) or request.method == "GET":  # a GET never redirects (no loops)
         return render_template("error.html", message=err.message(_locale()), status=err.status), err.status
     flash(err.message(_locale()), "error")
     return redirect(request.referrer or "/")

@@ -7,8 +7,13 @@ LOCALES = ("zh", "en")
 
 
 def select_locale() -> str:
-    """?lang= switches and is remembered in the session; Chinese is the default."""
+    """?lang= switches and is remembered in the session; Chinese is the default.
+
+    The JSON API keeps no session: there ?lang= or Accept-Language decide, per request.
+    """
     wanted = request.args.get("lang")
+    if request.path.startswith("/api/"):
+        return wanted if wanted in LOCALES else request.accept_languages.best_match(LOCALES, default="zh")
     if wanted in LOCALES:
         session["lang"] = wanted
     return session.get("lang", "zh")

@@ -29,11 +29,22 @@ def case_for(session: Session, user: User, case_no: str) -> Case:
 
 
 def task_for(session: Session, user: User, task_id: str) -> HumanTask:
-    """An open task the user may see (own township)."""
+    """An open task the user may see (own township).
+
+    Raises:
+        Conflict: the task was completed already (a double submit, or a colleague was quicker).
+        NotFound: no such task in a township the user may see.
+    """
     task = session.get(HumanTask, task_id)
-    if task is None or not can_see_township(user, task.township_code):
-        raise NotFound("该任务不存在或已办结", "No such open task (it may have been completed)")
-    return task
+    if task is not None and can_see_township(user, task.township_code):
+        return task
+    done = session.scalars(
+        select(Case.township_code).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(CaseEvent.task_id == str(task_id), CaseEvent.kind == "task_completed")
+    ).first()
+    if done is not None and can_see_township(user, done):
+        raise Conflict("该任务已办结，案件已进入下一环节", "This task has already been completed; the case moved on")
+    raise NotFound("该任务不存在", "No such task")
 
 
 def check_can_work(session: Session, user: User, task: HumanTask, separate_from: list[str]) -> None:

@@ -15,11 +15,19 @@ from sqlalchemy.orm import Session
 
 from . import numbers
 from .clock import CHINA_TZ
+from .errors import DomainError
 from .history import append_event
 from .script_env import StepContext
 from .store import Case, Document, Township
 
 Renderer = Callable[[str, dict], bytes]
+
+
+class DocumentIntegrityError(DomainError):
+    """The bytes in the document store do not match the recorded SHA-256."""
+
+    status = 500
+    code = "document_integrity"
 
 PREFIXES = {"approval_notice": "PZ", "refusal_notice": "BY"}
 RELATION_LABELS = {
@@ -53,8 +61,14 @@ class DocumentStore:
         return digest
 
     def get(self, sha256: str) -> bytes:
-        """The bytes with this hash."""
-        return self.path(sha256).read_bytes()
+        """The bytes with this hash, checked: a changed or missing file is an error, never served."""
+        path = self.path(sha256)
+        pdf = path.read_bytes() if path.exists() else b""
+        if hashlib.sha256(pdf).hexdigest() != sha256:
+            raise DocumentIntegrityError(
+                "文书文件缺失或与登记的哈希值不一致，请联系管理员", "The stored document is missing or was changed"
+            )
+        return pdf
 
 
 def mask_id(id_no: str) -> str:

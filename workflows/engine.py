@@ -43,7 +43,8 @@ def _completed_ids(wf: BpmnWorkflow) -> set:
 
 
 def _finish(
-    step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None, done_before: set
+    step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None, done_before: set,
+    task_id: str | None = None,
 ) -> StepResult:
     """Run the engine forward and write everything the step changed."""
     wf.do_engine_steps()
@@ -57,7 +58,7 @@ def _finish(
     result = StepResult(step.case)
     result.events.append(
         append_event(step.session, step.case, kind, at=step.at, actor=step.actor, data=data,
-                     state_digest=digest, task_spec=task_spec)
+                     state_digest=digest, task_spec=task_spec, task_id=task_id)
     )
     readmodels.refresh_human_tasks(step.session, step.case, wf, step.ctx, step.at)
     readmodels.refresh_summary(step.session, step.case, wf)
@@ -152,8 +153,7 @@ def complete_task(
         task.set_data(**clean)
         task.run()
         step = Step(session, case, version, ctx, at, actor, services)
-        data = {"task_id": task_id, "form": clean}
-        return _finish(step, wf, "task_completed", data, human.task_spec, done_before)
+        return _finish(step, wf, "task_completed", {"form": clean}, human.task_spec, done_before, task_id)
 
 
 def start_form(session: Session, process_id: str = DEFAULT_PROCESS) -> Form:
@@ -195,7 +195,7 @@ def fire_timers(session: Session, case_id: int, services: Services) -> StepResul
 def _claim_event(session: Session, case: Case, actor: User, kind: str, human: HumanTask) -> CaseEvent:
     snap = session.get(CaseSnapshot, case.id)
     return append_event(session, case, kind, at=clock.now(), actor=actor, state_digest=snap.digest,
-                        data={"task_id": human.id}, task_spec=human.task_spec)
+                        data={}, task_spec=human.task_spec, task_id=human.id)
 
 
 def claim_task(session: Session, actor: User, task_id: str) -> HumanTask:

@@ -23,13 +23,13 @@ def canonical(obj) -> str:
 def event_hash(prev_hash: str, case_no: str, ev: CaseEvent) -> str:
     """The chain hash of one event."""
     body = canonical(
-        [prev_hash, case_no, ev.seq, ev.kind, ev.task_spec, ev.actor_id, ev.actor_name,
+        [prev_hash, case_no, ev.seq, ev.kind, ev.task_spec, ev.task_id, ev.actor_id, ev.actor_name,
          ev.at.isoformat(), ev.data, ev.state_digest]
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append_event(
+def append_event(  # noqa: PLR0913 - each argument is one recorded fact of the event
     session: Session,
     case: Case,
     kind: str,
@@ -39,6 +39,7 @@ def append_event(
     data: dict,
     state_digest: str,
     task_spec: str | None = None,
+    task_id: str | None = None,
 ) -> CaseEvent:
     """Append one event to the case's log and move the case's chain head."""
     ev = CaseEvent(
@@ -46,6 +47,7 @@ def append_event(
         seq=case.last_event_seq + 1,
         kind=kind,
         task_spec=task_spec,
+        task_id=task_id,
         actor_id=actor.id if actor else None,
         actor_name=actor.display_name if actor else "系统",
         at=at,

@@ -10,6 +10,12 @@ from .store import ROLES, TOWNSHIP_ROLES, Township, User
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 
+
+def use_cheap_hashing_for_tests() -> None:
+    """Make hashing fast (tests create dozens of accounts); never call this in production."""
+    global _hasher  # noqa: PLW0603 - one module-wide hasher, swapped only by the test suite
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
 MIN_PASSWORD_LENGTH = 8
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
@@ -166,6 +167,7 @@ def test_openapi_document_is_public_and_complete(api):
     assert wanted <= set(spec["paths"])
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
+    validate_openapi(spec)  # the whole document against the OpenAPI 3.1 specification
 
 
 def test_tokens_and_bearer_auth(api, app):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests import factories as f
 from workflows import clock, engine, history, queries, settings
-from workflows.errors import Forbidden, Invalid, NotFound
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows.store import Case, CaseEvent, Document, HumanTask, PersonIndex, User, unit_of_work
 
 
@@ -158,7 +158,7 @@ def test_roles_townships_and_double_completion(factory, services, at_monday):
     with unit_of_work(factory) as sess, pytest.raises(Forbidden):
         engine.start_case(sess, user(sess, "investigator-001"), f.registration(), services)
     do(factory, services, case_no, "clerk-001", f.accept())
-    with unit_of_work(factory) as sess, pytest.raises(NotFound):  # the task is gone: a double submit
+    with unit_of_work(factory) as sess, pytest.raises(Conflict):  # the task is done: a double submit
         engine.complete_task(sess, user(sess, "clerk-001"), task.id, f.accept(), services)
 
 

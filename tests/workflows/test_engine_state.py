@@ -7,7 +7,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tests import factories as f
 from tests.workflows.test_engine_flow import do, open_task, start, user
 from workflows import engine, history, runtime, specs
-from workflows.errors import NotFound
+from workflows.documents import DocumentIntegrityError, DocumentStore
+from workflows.errors import Conflict
 from workflows.script_env import StepContext, script_engine
 from workflows.store import Case, CaseEvent, CaseSnapshot, ProcessSpec, unit_of_work
 
@@ -51,7 +52,7 @@ def test_two_people_completing_one_task_at_once_one_wins(factory, services, at_m
         stale = late.scalars(select(Case).where(Case.case_no == case_no)).one()  # read before the other commits
         with unit_of_work(factory) as sess:
             engine.complete_task(sess, user(sess, "clerk-001"), task.id, f.accept(), services)
-        with pytest.raises(NotFound):  # the task is gone by the time the late request looks for it
+        with pytest.raises(Conflict):  # the task is done by the time the late request looks for it
             engine.complete_task(late, user(late, "clerk-001"), task.id, f.accept(), services)
         stale.status = "WITHDRAWN"  # a write based on the old version of the case row
         with pytest.raises(StaleDataError):
@@ -64,3 +65,15 @@ def test_two_people_completing_one_task_at_once_one_wins(factory, services, at_m
         kinds = [e.kind for e in sess.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))]
         assert kinds == ["application_submitted", "task_completed"]
         assert case.status == "INVESTIGATING"
+
+
+def test_a_changed_document_file_is_never_served(tmp_path):
+    store = DocumentStore(tmp_path)
+    digest = store.put(b"%PDF-1.7 original")
+    assert store.get(digest) == b"%PDF-1.7 original"
+    store.path(digest).write_bytes(b"%PDF-1.7 forged")
+    with pytest.raises(DocumentIntegrityError):
+        store.get(digest)
+    store.path(digest).unlink()
+    with pytest.raises(DocumentIntegrityError):
+        store.get(digest)

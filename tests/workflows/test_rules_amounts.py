@@ -83,10 +83,10 @@ def test_an_uncounted_member_gets_no_uplift():
     assert result["uplifts"] == [] and result["persons"] == 3
 
 
-def test_per_capita_income_is_rounded_once_and_used_as_stated():
+def test_base_is_exact_even_when_per_capita_income_is_rounded():
     result = amount([member("甲", "1000"), member("乙", 0), member("丙", 0)])
     assert result["per_capita_income"] == "333.33"
-    assert result["base"] == "860.01"  # (620.00 − 333.33) × 3 as printed; exact 1000/3 would give 860.00
+    assert result["base"] == "860.00"  # 620 × 3 − 1000: exact, though per capita prints as 333.33
     assert household_figures([member("甲", "0.01"), member("乙", "0.00")])["per_capita_income"] == "0.01"  # half up
 
 
@@ -146,6 +146,8 @@ def test_money_helpers():
     assert money_text("-0.001") == "0.00"
     assert money_text(" 12.345 ") == "12.35"
     assert to_decimal(0.1) == Decimal("0.1")
+    with pytest.raises(ValueError, match="too large"):
+        money_text("1e40")
 
 
 @pytest.mark.parametrize(("day", "month"), [
@@ -170,8 +172,10 @@ def test_total_is_never_negative_and_base_is_zero_at_or_above_the_standard(incom
     total, base, pci = Decimal(result["total"]), Decimal(result["base"]), Decimal(result["per_capita_income"])
     assert total >= 0 and base >= 0
     assert total == base + Decimal(result["uplift_total"])
-    if pci >= standard or not eligible:
+    income = sum(Decimal(i) for i in incomes)
+    if income >= standard * len(members) or not eligible:
         assert base == 0
     else:
-        assert base == (standard - pci) * len(members)
+        assert base == standard * len(members) - income
+        assert abs(base - (standard - pci) * len(members)) <= Decimal("0.01") * len(members)
     assert len(result["uplifts"]) <= len(members)

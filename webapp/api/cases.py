@@ -1,6 +1,6 @@
 """Cases: register, list, read one (data, open tasks, documents), its history and its PDFs."""
 
-from flask import request, send_file, url_for
+from flask import Response, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from workflows import access, engine, queries
@@ -60,5 +60,6 @@ def get_document(case_no: str, number: str):
     doc = queries.document_for(sess, api_user(), number)
     if doc is None or doc.case_id != case.id:
         raise HTTPNotFound("该案件没有此文书 / No such document for this case")
-    path = services.get().store.path(doc.sha256)
-    return send_file(path, mimetype="application/pdf", download_name=f"{doc.number}.pdf")
+    pdf = services.get().store.get(doc.sha256)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from workflows import access, engine, queries
-from workflows.errors import Invalid
+from workflows.errors import Conflict, Invalid
 from workflows.forms import decode_web_form, initial_values
 
 from .. import db, services
@@ -54,7 +54,11 @@ def show(task_id: str):
 def complete(task_id: str):
     """Complete the task; on errors the form comes back with the values as typed."""
     sess = db.session()
-    human = access.task_for(sess, account(), task_id)
+    try:
+        human = access.task_for(sess, account(), task_id)
+    except Conflict as err:  # posted twice, or a colleague was quicker: back to the queue
+        flash(err.message(str(get_locale())), "error")
+        return redirect(url_for("tasks.queue"))
     form = engine.task_form(sess, human)
     values = decode_web_form(form, request.form, queries.case_data(sess, sess.get(queries.Case, human.case_id)))
     try:

@@ -44,9 +44,13 @@ def money(value, what: str = "amount") -> Decimal:
     """A number or numeric string as a Decimal rounded half-up to the cent.
 
     Raises:
-        ValueError: if ``value`` is not a finite number (see :func:`to_decimal`).
+        ValueError: if ``value`` is not a finite number (see :func:`to_decimal`) or is too large
+            for 28 significant digits.
     """
-    return to_decimal(value, what).quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return to_decimal(value, what).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError(f"{what} is too large: {value!r}") from None
 
 
 def money_text(value, what: str = "amount") -> str:
@@ -132,7 +136,9 @@ def benefit_amount(standard, household: dict, members: list[dict], member_catego
     """The monthly benefit of a household: 补差 plus 增发 for special members.
 
     补差 (base) = (standard − per-capita income) × persons, never negative, and only when the
-    household is eligible. Each counted member with 增发 categories gets ONE uplift: the highest
+    household is eligible. It is computed as standard × persons − total income, so rounding the
+    per-capita figure for display never moves the amount by a cent.
+    Each counted member with 增发 categories gets ONE uplift: the highest
     rate among its categories (rates are not added up), paid as rate × standard. An ineligible
     household pays nothing, and is flagged 低保边缘 (edge) when its per-capita income is below
     edge_ratio × standard.
@@ -166,7 +172,8 @@ def benefit_amount(standard, household: dict, members: list[dict], member_catego
     if persons < 1:
         raise ValueError("a household needs at least one counted member")
     ratio = to_decimal(edge_ratio, "edge_ratio")
-    base = max(std - pci, ZERO) * persons if eligible else ZERO
+    total_income = money(household.get("total_income", pci * persons), "total_income")
+    base = max(std * persons - total_income, ZERO) if eligible else ZERO
     uplifts = _uplifts(std, members, member_categories, uplift_rates) if eligible else []
     uplift_total = sum((Decimal(u["amount"]) for u in uplifts), ZERO)
     edge = not eligible and bool(property_ok) and pci < std * ratio

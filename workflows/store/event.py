@@ -19,6 +19,7 @@ class CaseEvent(Base):
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))  # subject_past_tense_verb, e.g. task_completed
     task_spec: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # SpiffWorkflow task
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     actor_name: Mapped[str] = mapped_column(String(64))  # kept as written: accounts may be renamed
     at: Mapped[datetime] = mapped_column(UTCDateTime)
