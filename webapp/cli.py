@@ -46,7 +46,10 @@ def seed_demo(n_cases: int) -> None:
         made = demo.create_users(sess)
     click.echo(f"演示账号：新建 {made} 个，密码均为 {demo.DEMO_PASSWORD}")
     stages = demo.seed_cases(db.factory(), services.get(), n_cases)
-    click.echo("演示案件：" + "，".join(f"{k} {v}" for k, v in sorted(stages.items())))
+    if stages:
+        click.echo("演示案件：" + "，".join(f"{k} {v}" for k, v in sorted(stages.items())))
+    else:
+        click.echo("数据库中已有案件，未再生成演示案件")
 
 
 @click.command("create-user")
