@@ -1,9 +1,24 @@
 """The commands of DESIGN.md "Interfaces": init-db, create-user, tick, seed-demo."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
 from sqlalchemy import select
 
+from tests import factories as f
+from tests.workflows.test_engine_flow import to_decision
 from webapp import create_app, db
+from workflows import clock, store
+from workflows.documents import DocumentStore
+from workflows.step import Services
 from workflows.store import Case, User
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_init_db_is_idempotent_and_create_user_reads_the_password(app):
@@ -37,3 +52,28 @@ def test_seed_demo_makes_cases_at_every_stage(app):
         statuses = set(db.session().scalars(select(Case.status)))
     assert statuses == {"ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING", "APPROVED",
                         "REFUSED", "NOT_ACCEPTED"}
+
+
+def test_the_worker_fires_due_timers_and_stops_on_sigterm(app, db_url, tmp_path, services):
+    """A real worker process: it finds a notice period that ended and approves the case."""
+    factory = store.make_session_factory(store.make_engine(db_url))
+    with clock.frozen(datetime(2026, 10, 12, 9, 0, tzinfo=clock.CHINA_TZ)):  # notice long over by now
+        case_no = to_decision(factory, Services(services.render, DocumentStore(tmp_path / "data" / "documents")),
+                              f.registration())
+    env = {**os.environ, "DATABASE_URL": db_url, "DIBAO_DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x"}
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _status(factory, case_no) != "APPROVED":
+            time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert _status(factory, case_no) == "APPROVED", out
+    assert proc.returncode == 0 and "已停止" in out
+
+
+def _status(factory, case_no: str) -> str:
+    with store.unit_of_work(factory) as sess:
+        return sess.scalars(select(Case.status).where(Case.case_no == case_no)).one()
