@@ -6,17 +6,25 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SYSDEPS := fonts-wqy-microhei libharfbuzz-subset0
+TESTDEPS:= chromium postgresql
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint setup sysdeps bench clean
+.PHONY: run test lint setup sysdeps testdeps apt bench clean
 
 setup: sysdeps $(STAMP)
 
-# System packages: the CJK font the documents name, and HarfBuzz subsetting (80× faster PDFs).
+# System packages: the CJK font the documents name and HarfBuzz subsetting (80× faster PDFs);
+# for the tests also a real browser (Chromium, driven by Playwright) and a PostgreSQL server.
 sysdeps:
-	@missing=""; for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PKGS="$(SYSDEPS)"
+
+testdeps:
+	@$(MAKE) --no-print-directory apt PKGS="$(TESTDEPS)"
+
+apt:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -39,7 +47,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: lint
+test: lint testdeps
 	$(BIN)/pytest -n 2 -q
 
 bench: setup
