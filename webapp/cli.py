@@ -1,5 +1,6 @@
 """Commands, as `flask --app wsgi <command>`: init-db, seed-demo, create-user, tick, worker."""
 
+import json
 import signal
 import sys
 import time
@@ -8,9 +9,11 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from workflows import clock, demo, engine, reference, store
+from workflows import clock, demo, engine, reference, replay, store
 from workflows.errors import DomainError
+from workflows.store import Case
 from workflows.users import create_user
 
 from . import db, services
@@ -128,7 +131,32 @@ def worker(interval: float) -> None:
     click.echo("定时任务进程已停止")
 
 
+@click.command("audit-verify")
+@click.option("--case", "case_no", default=None, help="one case number")
+@click.option("--all", "all_cases", is_flag=True, help="every case")
+@with_appcontext
+def audit_verify(case_no: str | None, all_cases: bool) -> None:
+    """Replay and verify cases; exit 1 on any divergence."""
+    if bool(case_no) == all_cases:
+        _fail("请指定 --case 案件编号 或 --all")
+    sess, svc = db.session(), services.get()
+    query = select(Case).order_by(Case.id) if all_cases else select(Case).where(Case.case_no == case_no)
+    cases = list(sess.scalars(query))
+    if not cases:
+        _fail(f"未找到案件 {case_no}")
+    failed = 0
+    with click.progressbar(cases, label="重放验证", show_pos=True, file=sys.stderr) as bar:
+        for case in bar:
+            result = replay.verify_case(sess, case, svc.render, svc.store)
+            if not result.verified:
+                failed += 1
+                click.echo(f"\n{case.case_no} 未通过：{json.dumps(result.as_dict(), ensure_ascii=False)}")
+    click.echo(f"共验证 {len(cases)} 件，通过 {len(cases) - failed} 件，未通过 {failed} 件")
+    if failed:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user_cmd, tick, worker):
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker, audit_verify):
         app.cli.add_command(command)

@@ -11,6 +11,13 @@ from .errors import Conflict, Forbidden, NotFound
 from .store import Case, CaseEvent, HumanTask, User
 
 CASE_VIEW_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor", "admin")
+AUDIT_ROLES = ("county_auditor", "admin")
+
+
+def check_can_audit(user: User) -> None:
+    """Raise unless the user may replay and verify cases."""
+    if user.role not in AUDIT_ROLES:
+        raise Forbidden("只有区民政局审计人员和管理员可以重放验证", "Only auditors and administrators may replay cases")
 
 
 def can_see_township(user: User, township_code: str) -> bool:

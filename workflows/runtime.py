@@ -7,6 +7,7 @@ restoring puts the cached, parsed spec objects back into the serializer's dictio
 import copy
 import hashlib
 import json
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -46,13 +47,27 @@ def load_state(state: str, version: ProcessVersion, engine: PythonScriptEngine) 
     return wf
 
 
+def _without_ids(value, positions: dict):
+    """``value`` with task ids (random UUIDs) replaced by the task's position in tree order."""
+    if isinstance(value, UUID | str) and str(value) in positions:
+        return f"task#{positions[str(value)]}"
+    if isinstance(value, dict):
+        return {k: _without_ids(v, positions) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_ids(v, positions) for v in value]
+    return value
+
+
 def state_digest(wf: BpmnWorkflow) -> str:
     """SHA-256 of the logical state: every task's spec, state, data and internal data in tree
-    order, plus workflow data. Task ids and bookkeeping times are left out on purpose, so a
-    replay on the same recorded events and clock reaches the same digest."""
+    order, plus workflow data. Task ids (random) and bookkeeping times are left out on purpose —
+    ids inside internal data (multi-instance bookkeeping) become tree positions — so a replay on
+    the same recorded events and clock reaches the same digest."""
+    all_tasks = wf.get_tasks()
+    positions = {str(t.id): i for i, t in enumerate(all_tasks)}
     tasks = [
-        [t.task_spec.name, TaskState.get_name(t.state), t.data, t.internal_data]
-        for t in wf.get_tasks()
+        [t.task_spec.name, TaskState.get_name(t.state), t.data, _without_ids(t.internal_data, positions)]
+        for t in all_tasks
     ]
     payload = json.dumps([tasks, wf.data], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -3,7 +3,7 @@
 from flask import Response, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from workflows import access, engine, queries
+from workflows import access, engine, queries, replay
 
 from .. import db, services
 from . import bp
@@ -63,3 +63,14 @@ def get_document(case_no: str, number: str):
     pdf = services.get().store.get(doc.sha256)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})
+
+
+@bp.route("/cases/<case_no>/replay", methods=["GET"])
+def replay_case(case_no: str):
+    """Re-run the case from its events and compare every step's digest (auditors and admins)."""
+    user = api_user()
+    access.check_can_audit(user)
+    sess = db.session()
+    case = access.case_for(sess, user, case_no)
+    svc = services.get()
+    return replay.verify_case(sess, case, svc.render, svc.store).as_dict()

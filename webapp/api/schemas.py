@@ -165,5 +165,13 @@ def components() -> dict:
         "Event": obj(_event()),
         "History": obj({"case_no": {"type": "string"}, "url": {"type": "string"},
                         "events": {"type": "array", "items": ref("Event")}}),
+        "Replay": obj({
+            "case_no": {"type": "string"}, "verified": {"type": "boolean"},
+            "steps_checked": {"type": "integer", "minimum": 0},
+            "problems": {"type": "array", "items": {"type": "string"}},
+            "divergence": nullable(obj({"seq": {"type": "integer"}, "kind": {"type": "string"},
+                                        "reason": {"type": "string"}, "expected": {"type": "string"},
+                                        "actual": {"type": "string"}})),
+        }, "Replay verification: the case re-run from its recorded events on its pinned process version"),
         **_form_bodies(),
     }

@@ -71,6 +71,8 @@ def _case_paths() -> dict:
                                        (200, "The case", ref("CaseDetail")), (404,), parameters=[CASE_NO])},
         "/cases/{case_no}/history": {"get": op("getHistory", "The case's hash-chained event log",
                                                (200, "The events", ref("History")), (404,), parameters=[CASE_NO])},
+        "/cases/{case_no}/replay": {"get": op("replayCase", "Replay and verify the case (county auditors, admins)",
+                                              (200, "The verdict", ref("Replay")), (403, 404), parameters=[CASE_NO])},
         "/cases/{case_no}/documents/{number}": {"get": download},
     }
 

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
-from workflows import access, queries
+from workflows import access, queries, replay
 from workflows.store import ACTIVE_STATUSES
 
 from .. import db, services
@@ -52,3 +52,14 @@ def document(case_no: str, number: str):
     pdf = services.get().store.get(doc.sha256)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})
+
+
+@bp.route("/<case_no>/verify")
+@roles_required(*access.AUDIT_ROLES)
+def verify(case_no: str):
+    """Replay the case from its events and show the verdict (auditors and admins)."""
+    sess = db.session()
+    case = access.case_for(sess, account(), case_no)
+    svc = services.get()
+    result = replay.verify_case(sess, case, svc.render, svc.store)
+    return render_template("cases/verify.html", case=case, result=result)

@@ -1,0 +1,58 @@
+"""Replay verification from the auditor's side: the CLI, the API and the case page."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests import factories as f
+from tests.webapp.web import login
+from tests.workflows.test_engine_flow import tick, to_decision
+from webapp import db, services
+from workflows import store
+from workflows.store import CaseEvent
+
+
+def _finished_case(app, at_monday) -> str:
+    with app.app_context():
+        factory, svc = db.factory(), services.get()
+        case_no = to_decision(factory, svc, f.registration())
+        tick(factory, svc, at_monday + timedelta(days=8))
+    return case_no
+
+
+def _token(client, username: str) -> dict:
+    resp = client.post("/api/v1/tokens", json={"username": username, "password": "dibao-demo-2026"})
+    return {"Authorization": f"Bearer {resp.get_json()['token']}"}
+
+
+def test_audit_verify_passes_then_catches_an_edit(app, at_monday):
+    case_no = _finished_case(app, at_monday)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit-verify", "--all"])
+    assert ok.exit_code == 0 and "通过 1 件" in ok.output, ok.output
+    with app.app_context(), store.unit_of_work(db.factory()) as sess:
+        ev = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 5)).one()  # the leader's decision
+        ev.data = ev.data.replace("2026年第12次集体研究", "2026年第13次集体研究")
+    bad = runner.invoke(args=["audit-verify", "--case", case_no])
+    assert bad.exit_code == 1 and "未通过 1 件" in bad.output and '"seq": 5' in bad.output
+    assert runner.invoke(args=["audit-verify"]).exit_code == 1  # a case or --all is required
+
+
+def test_replay_over_the_api_is_for_auditors(app, client, at_monday):
+    case_no = _finished_case(app, at_monday)
+    resp = client.get(f"/api/v1/cases/{case_no}/replay", headers=_token(client, "auditor"))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["verified"] is True and body["steps_checked"] == 7 and body["divergence"] is None
+    assert client.get(f"/api/v1/cases/{case_no}/replay", headers=_token(client, "leader-001")).status_code == 403
+
+
+def test_the_auditor_page_shows_the_verdict(app, client, at_monday):
+    case_no = _finished_case(app, at_monday)
+    login(client, "auditor")
+    page = client.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "重放验证" in page
+    verdict = client.get(f"/cases/{case_no}/verify").get_data(as_text=True)
+    assert "验证通过" in verdict and "共 7 步" in verdict
+    login(client, "clerk-001")
+    assert client.get(f"/cases/{case_no}/verify").status_code == 403

@@ -1,0 +1,72 @@
+"""Replay verification: a finished case replays to its recorded digests; tampering is caught."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select, update
+
+from tests import factories as f
+from tests.workflows.test_engine_flow import tick, to_decision
+from workflows import replay, settings
+from workflows.store import Case, CaseEvent, CaseSnapshot, Setting, unit_of_work
+
+
+def finished_case(factory, services, at_monday) -> str:
+    case_no = to_decision(factory, services, f.registration())
+    tick(factory, services, at_monday + timedelta(days=8))
+    return case_no
+
+
+def verify(factory, case_no, services=None):
+    with unit_of_work(factory) as sess:
+        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+        if services:
+            return replay.verify_case(sess, case, services.render, services.store)
+        return replay.verify_case(sess, case)
+
+
+def test_a_finished_case_replays_step_by_step_and_its_pdf_re_renders(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    result = verify(factory, case_no, services)
+    assert result.verified, result.as_dict()
+    assert result.steps == 7  # submitted, 4 tasks, timer, document
+
+
+def test_an_edited_form_value_is_caught_at_its_step(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        ev = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 3)).one()  # the home visit
+        ev.data = ev.data.replace('"financial_assets":"3000.00"', '"financial_assets":"300.00"')
+    result = verify(factory, case_no)
+    assert not result.verified
+    assert result.divergence.seq == 3 and result.divergence.kind == "task_completed"
+    assert any("event 3" in p for p in result.problems)
+
+
+def test_deleted_and_reordered_events_are_caught(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        sess.execute(delete(CaseEvent).where(CaseEvent.seq == 4))
+    result = verify(factory, case_no)
+    assert any("event 5" in p or "sequence" in p for p in result.problems)
+    assert result.divergence is not None and result.divergence.seq == 5  # the leader's task was never open
+
+
+def test_an_edited_snapshot_is_caught(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        snap = sess.scalars(select(CaseSnapshot)).one()
+        snap.state = snap.state.replace('"1022.00"', '"2022.00"')
+    result = verify(factory, case_no)
+    assert any("snapshot" in p for p in result.problems)
+
+
+def test_a_setting_changed_after_the_fact_makes_replay_diverge(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        sess.execute(update(Setting).where(Setting.key == "dibao.standard.urban").values(value='"650.00"'))
+    result = verify(factory, case_no)
+    assert result.divergence.seq == 3  # the assessment runs after the home visit
+    with unit_of_work(factory) as sess:  # a new dated value for the future leaves the past alone
+        sess.execute(update(Setting).where(Setting.key == "dibao.standard.urban").values(value='"620.00"'))
+        settings.set_value(sess, "dibao.standard.urban", "6401", date(2027, 7, 1), "650.00", "future standard")
+    assert verify(factory, case_no).verified
