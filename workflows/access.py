@@ -36,14 +36,17 @@ def case_for(session: Session, user: User, case_no: str) -> Case:
 
 
 def task_for(session: Session, user: User, task_id: str) -> HumanTask:
-    """An open task the user may see (own township).
+    """An open task of the user's own role and township.
 
     Raises:
+        Forbidden: the task belongs to another role (or the user works no tasks).
         Conflict: the task was completed already (a double submit, or a colleague was quicker).
         NotFound: no such task in a township the user may see.
     """
     task = session.get(HumanTask, task_id)
     if task is not None and can_see_township(user, task.township_code):
+        if user.role != task.role:
+            raise Forbidden("该环节不属于您的岗位职责", "This step belongs to another role")
         return task
     done = session.scalars(
         select(Case.township_code).join(CaseEvent, CaseEvent.case_id == Case.id)

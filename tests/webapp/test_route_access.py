@@ -1,0 +1,136 @@
+"""Every registered route, as every kind of user: the expected status, enforced on the server.
+
+A new route fails this test until its expectations are written down here.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories as f
+from tests.webapp.web import csrf, login
+from tests.workflows.test_engine_flow import start, tick, to_decision
+from webapp import db, services
+from workflows.store import Document, HumanTask
+
+USERS = {"anon": None, "clerk": "clerk-001", "investigator": "investigator-001", "reviewer": "reviewer-001",
+         "leader": "leader-001", "other": "clerk-002", "auditor": "auditor", "admin": "admin"}
+ALL = dict.fromkeys(USERS, 200)
+LOGIN = {"anon": 302}
+WORKERS = {**dict.fromkeys(USERS, 200), "anon": 302, "auditor": 403, "admin": 403}
+CASE = {**ALL, **LOGIN, "other": 404}
+CLERK_TASK = {"anon": 302, "clerk": 200, "investigator": 403, "reviewer": 403, "leader": 403, "other": 404,
+              "auditor": 403, "admin": 403}
+AUDIT = {**dict.fromkeys(USERS, 403), "anon": 302, "auditor": 200, "admin": 200}
+WINDOW = {**dict.fromkeys(USERS, 403), "anon": 302, "clerk": 200, "other": 200}
+
+# endpoint → (method, path template, expected status per user); {case}, {task}, {doc}, {code} are filled in.
+WEB = {
+    "home.index": ("GET", "/", {**dict.fromkeys(USERS, 302)}),
+    "auth.login": ("GET", "/login", ALL),
+    "cases.index": ("GET", "/cases/", {**ALL, **LOGIN}),
+    "cases.detail": ("GET", "/cases/{case}", CASE),
+    "cases.document": ("GET", "/cases/{case}/documents/{doc}.pdf", CASE),
+    "cases.verify": ("GET", "/cases/{case}/verify", AUDIT),
+    "tasks.queue": ("GET", "/tasks/", WORKERS),
+    "tasks.show": ("GET", "/tasks/{task}", CLERK_TASK),
+    "window.index": ("GET", "/window/", WINDOW),
+    "window.new": ("GET", "/window/new", WINDOW),
+    "public.verify": ("GET", "/verify/{code}", ALL),
+    "static": ("GET", "/static/style.css", ALL),
+}
+# POSTs are checked only for who is turned away (a permitted user would change the case).
+WEB_POST = {
+    "tasks.complete": ("/tasks/{task}", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
+    "tasks.claim": ("/tasks/{task}/claim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
+    "tasks.unclaim": ("/tasks/{task}/unclaim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
+    "window.new": ("/window/new", {k: v for k, v in WINDOW.items() if k not in ("clerk", "other")}),
+}
+API = {
+    "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
+    "api.list_cases": ("GET", "/api/v1/cases", {**ALL, "anon": 401}),
+    "api.get_case": ("GET", "/api/v1/cases/{case}", {**CASE, "anon": 401}),
+    "api.case_history": ("GET", "/api/v1/cases/{case}/history", {**CASE, "anon": 401}),
+    "api.get_document": ("GET", "/api/v1/cases/{case}/documents/{doc}", {**CASE, "anon": 401}),
+    "api.replay_case": ("GET", "/api/v1/cases/{case}/replay", {**AUDIT, "anon": 401}),
+    "api.list_tasks": ("GET", "/api/v1/tasks", {**WORKERS, "anon": 401}),
+    "api.get_task": ("GET", "/api/v1/tasks/{task}", {**CLERK_TASK, "anon": 401}),
+}
+API_POST = {
+    "api.claim_task": "/api/v1/tasks/{task}/claim",
+    "api.unclaim_task": "/api/v1/tasks/{task}/unclaim",
+    "api.complete_task": "/api/v1/tasks/{task}/complete",
+}
+API_POST_DENIED = {k: v for k, v in {**CLERK_TASK, "anon": 401}.items() if k != "clerk"}
+CREATE_DENIED = {"anon": 401, "investigator": 403, "reviewer": 403, "leader": 403, "auditor": 403, "admin": 403}
+UNCHECKED = {"auth.logout", "api.create_token", "api.create_case"}  # covered elsewhere / below
+
+
+@pytest.fixture
+def world(app, at_monday):
+    """A decided case with its approval notice, and an open acceptance task on a second case."""
+    with app.app_context():
+        factory, svc = db.factory(), services.get()
+        case_no = to_decision(factory, svc, f.registration())
+        tick(factory, svc, at_monday + timedelta(days=8))
+        other = [f.member("赵雯婷", date(1990, 2, 3), seq=8, income="100")]
+        start(factory, svc, f.registration(other))
+        sess = db.session()
+        doc = sess.scalars(select(Document)).one()
+        task = sess.scalars(select(HumanTask)).one()
+        return {"case": case_no, "doc": doc.number, "code": doc.verify_code, "task": task.id}
+
+
+def _code(resp) -> int:
+    resp.close()  # static files are streamed: close them
+    return resp.status_code
+
+
+def _as(client, who):
+    if USERS[who] is None:
+        client.post("/logout", data={"csrf_token": csrf(client)})
+    else:
+        login(client, USERS[who])
+
+
+def _token(client, who) -> dict:
+    if USERS[who] is None:
+        return {}
+    resp = client.post("/api/v1/tokens", json={"username": USERS[who], "password": "dibao-demo-2026"})
+    return {"Authorization": f"Bearer {resp.get_json()['token']}"}
+
+
+def test_every_route_is_listed_here(app):
+    listed = set(WEB) | set(WEB_POST) | set(API) | set(API_POST) | UNCHECKED
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} <= listed
+
+
+def test_web_routes_by_role(app, client, world):
+    seen = {}
+    for who in USERS:
+        _as(client, who)
+        for endpoint, (_, path, expected) in WEB.items():
+            seen[(endpoint, who)] = (_code(client.get(path.format(**world))), expected[who])
+        for endpoint, (path, expected) in WEB_POST.items():
+            if who in expected:
+                token = csrf(client, "/login")
+                seen[(endpoint + " POST", who)] = (client.post(path.format(**world), data={"csrf_token": token})
+                                                   .status_code, expected[who])
+    assert {k: v for k, v in seen.items() if v[0] != v[1]} == {}
+
+
+def test_api_routes_by_role(app, client, world):
+    seen = {}
+    for who in USERS:
+        headers = _token(client, who)
+        for endpoint, (_, path, expected) in API.items():
+            seen[(endpoint, who)] = (client.get(path.format(**world), headers=headers).status_code, expected[who])
+        if who in API_POST_DENIED:
+            for endpoint, path in API_POST.items():
+                status = client.post(path.format(**world), json={}, headers=headers).status_code
+                seen[(endpoint, who)] = (status, API_POST_DENIED[who])
+        if who in CREATE_DENIED:
+            status = client.post("/api/v1/cases", json=f.registration(), headers=headers).status_code
+            seen[("api.create_case", who)] = (status, CREATE_DENIED[who])
+    assert {k: v for k, v in seen.items() if v[0] != v[1]} == {}
