@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from workflows import clock
+from workflows import access_log, clock
 from workflows.store import User
 from workflows.users import check_password
 
@@ -68,12 +68,18 @@ def _locked(user: User) -> bool:
     return bool(user.locked_until and user.locked_until > clock.now())
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The account if the password is right; counts failures and locks after too many."""
+def authenticate(username: str, password: str, channel: str = "web") -> User | None:
+    """The account if the password is right; counts failures, locks after too many, logs both."""
     user = db.session().scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active or _locked(user):
+        access_log.record(db.session(), "login_failed", user=user, username=username[:64],
+                          remote_addr=request.remote_addr or "", channel=channel)
+        db.commit()
         return None
-    if not check_password(user, password):
+    ok = check_password(user, password)
+    access_log.record(db.session(), "login" if ok else "login_failed", user=user,
+                      remote_addr=request.remote_addr or "", channel=channel)
+    if not ok:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED:
             user.locked_until = clock.now() + timedelta(minutes=LOCK_MINUTES)

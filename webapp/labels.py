@@ -21,6 +21,7 @@ ROLES = {
     "clerk": "窗口受理", "investigator": "入户调查", "reviewer": "乡镇初审", "leader": "审核确认",
     "county_auditor": "区民政局审计", "admin": "系统管理员",
 }
+ACCESS = {"case_viewed": "查看案件", "document_downloaded": "下载文书", "login": "登录", "login_failed": "登录失败"}
 DOCUMENTS = {"approval_notice": "批准通知书（低保证）", "refusal_notice": "不予批准通知书"}
 REASONS = {"eligible": "符合条件", "income": "收入超标", "vehicle": "拥有机动车辆", "business": "有经营性市场主体",
            "assets": "金融资产超限"}
@@ -46,6 +47,6 @@ def init_app(app: Flask) -> None:
     """Register the labels and filters."""
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS, EVENT_LABELS=EVENTS, ROLE_LABELS=ROLES, DOCUMENT_LABELS=DOCUMENTS,
-        REASON_LABELS=REASONS, RELATION_LABELS=RELATION_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
+        REASON_LABELS=REASONS, ACCESS_LABELS=ACCESS, RELATION_LABELS=RELATION_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
     )
     app.jinja_env.filters.update(yuan=yuan, china_time=china_time)

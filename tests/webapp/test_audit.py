@@ -1,5 +1,6 @@
 """Replay verification from the auditor's side: the CLI, the API and the case page."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from tests.webapp.web import login
 from tests.workflows.test_engine_flow import tick, to_decision
 from webapp import db, services
 from workflows import store
-from workflows.store import CaseEvent
+from workflows.store import AccessLog, CaseEvent
 
 
 def _finished_case(app, at_monday) -> str:
@@ -56,3 +57,24 @@ def test_the_auditor_page_shows_the_verdict(app, client, at_monday):
     assert "验证通过" in verdict and "共 7 步" in verdict
     login(client, "clerk-001")
     assert client.get(f"/cases/{case_no}/verify").status_code == 403
+
+
+def test_views_downloads_and_logins_are_logged_for_the_auditor(app, client, at_monday):
+    case_no = _finished_case(app, at_monday)
+    login(client, "clerk-001")
+    page = client.get(f"/cases/{case_no}").get_data(as_text=True)
+    link = re.search(r'href="(/cases/[^"]+\.pdf)"', page).group(1)
+    assert client.get(link).status_code == 200
+    client.post("/api/v1/tokens", json={"username": "clerk-002", "password": "wrong-password"})
+    with app.app_context():
+        rows = db.session().scalars(select(AccessLog).order_by(AccessLog.id)).all()
+        seen = [(r.action, r.username, r.channel) for r in rows]
+    assert ("login", "clerk-001", "web") in seen
+    assert ("case_viewed", "clerk-001", "web") in seen
+    assert ("document_downloaded", "clerk-001", "web") in seen
+    assert ("login_failed", "clerk-002", "api") in seen
+    login(client, "auditor")
+    audit_page = client.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "访问记录" in audit_page and "下载文书" in audit_page
+    login(client, "clerk-001")
+    assert "访问记录" not in client.get(f"/cases/{case_no}").get_data(as_text=True)

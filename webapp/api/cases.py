@@ -5,7 +5,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from workflows import access, engine, queries, replay
 
-from .. import db, services
+from .. import accesslog, db, services
 from . import bp
 from .body import json_body, locale, page_arg
 from .serialize import case_summary, document_json, event_json, plain, tasks_of
@@ -36,6 +36,7 @@ def get_case(case_no: str):
     """One case: summary, current data, open tasks and issued documents."""
     sess = db.session()
     case = access.case_for(sess, api_user(), case_no)
+    accesslog.log(api_user(), "case_viewed", case, channel="api")
     body = case_summary(case)
     body["data"] = plain(queries.case_data(sess, case))
     body["open_tasks"] = tasks_of(sess, case)
@@ -48,6 +49,7 @@ def case_history(case_no: str):
     """The case's append-only event log, oldest first, with its hash chain."""
     sess = db.session()
     case = access.case_for(sess, api_user(), case_no)
+    accesslog.log(api_user(), "case_viewed", case, channel="api")
     events = [event_json(e) for e in queries.case_events(sess, case)]
     return {"case_no": case.case_no, "url": url_for("api.get_case", case_no=case.case_no), "events": events}
 
@@ -61,6 +63,7 @@ def get_document(case_no: str, number: str):
     if doc is None or doc.case_id != case.id:
         raise HTTPNotFound("该案件没有此文书 / No such document for this case")
     pdf = services.get().store.get(doc.sha256)
+    accesslog.log(api_user(), "document_downloaded", case, doc.number, channel="api")
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})
 

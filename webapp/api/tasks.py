@@ -7,7 +7,7 @@ from workflows.errors import Forbidden, Invalid
 from workflows.forms import initial_values
 from workflows.store import Case, User
 
-from .. import db, services
+from .. import accesslog, db, services
 from . import bp
 from .body import json_body, locale, page_arg
 from .serialize import case_summary, claimer_name, document_json, plain, task_json, tasks_of
@@ -58,6 +58,7 @@ def get_task(task_id: str):
     case = sess.get(Case, human.case_id)
     data = plain(queries.case_data(sess, case))
     form = engine.task_form(sess, human)  # as pinned by the case's process version
+    accesslog.log(api_user(), "case_viewed", case, human.task_spec, channel="api")
     body = task_json(human, case.case_no, claimer_name(sess, human))
     body.update(case=case_summary(case), form=form.raw, data=data, values=plain(initial_values(form, data)))
     return body

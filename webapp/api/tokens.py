@@ -89,7 +89,7 @@ def _text(value) -> bool:
 def create_token():
     """Exchange a username and password for a bearer token (failed attempts count toward a lock)."""
     username, password = _credentials()
-    user = authenticate(username, password)
+    user = authenticate(username, password, channel="api")
     if user is None:
         return _unauthorized("用户名或密码错误，或账号已锁定")
     token = secrets.token_urlsafe(TOKEN_BYTES)

@@ -3,10 +3,10 @@
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
-from workflows import access, queries, replay
+from workflows import access, access_log, queries, replay
 from workflows.store import ACTIVE_STATUSES
 
-from .. import db, services
+from .. import accesslog, db, services
 from ..auth import account, roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -32,11 +32,13 @@ def detail(case_no: str):
     """Everything about one case."""
     sess = db.session()
     case = access.case_for(sess, account(), case_no)
+    accesslog.log(account(), "case_viewed", case)
     return render_template(
         "cases/detail.html", case=case, data=queries.case_data(sess, case),
         history=queries.history_view(sess, case, str(get_locale())),
         documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
         townships=queries.townships(sess),
+        accesses=access_log.for_case(sess, case) if account().role in access.AUDIT_ROLES else [],
     )
 
 
@@ -50,6 +52,7 @@ def document(case_no: str, number: str):
     if doc is None or doc.case_id != case.id:
         abort(404)
     pdf = services.get().store.get(doc.sha256)
+    accesslog.log(account(), "document_downloaded", case, doc.number)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.number}.pdf"'})
 

@@ -7,7 +7,7 @@ from workflows import access, engine, queries
 from workflows.errors import Conflict, Invalid
 from workflows.forms import decode_web_form, initial_values
 
-from .. import db, services
+from .. import accesslog, db, services
 from ..auth import account, roles_required
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -36,6 +36,8 @@ def _render_task(task_id: str, values: dict | None = None, errors: dict | None =
     case = sess.get(queries.Case, human.case_id)
     data = queries.case_data(sess, case)
     form = engine.task_form(sess, human)
+    if values is None:
+        accesslog.log(account(), "case_viewed", case, human.task_spec)
     return render_template(
         "tasks/task.html", task=human, case=case, data=data, form=form,
         values=values if values is not None else initial_values(form, data), errors=errors or {},

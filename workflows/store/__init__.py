@@ -12,6 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .access_log import AccessLog
 from .api_token import ApiToken
 from .base import Base, utcnow
 from .case import ACTIVE_STATUSES, Case
@@ -27,7 +28,7 @@ from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 
 __all__ = [
-    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "ApiToken", "Base", "Case", "CaseEvent", "CaseSnapshot",
+    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Case", "CaseEvent", "CaseSnapshot",
     "Document", "HumanTask", "PersonIndex", "ProcessSpec", "Sequence", "Setting", "Township", "User",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]
