@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from workflows import clock, demo, engine, reference, replay, store
+from workflows import anchors, clock, demo, engine, reference, replay, store
 from workflows.errors import DomainError
 from workflows.store import Case
 from workflows.users import create_user
@@ -156,7 +156,26 @@ def audit_verify(case_no: str | None, all_cases: bool) -> None:
         sys.exit(1)
 
 
+@click.command("audit-anchor")
+@click.option("--check", is_flag=True, help="check every anchor instead of making one")
+@with_appcontext
+def audit_anchor(check: bool) -> None:
+    """Anchor the heads of all case chains (run daily and print/keep the root), or check anchors."""
+    if check:
+        with store.unit_of_work(db.factory()) as sess:
+            problems = anchors.check_all(sess)
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"锚点检查：发现 {len(problems)} 处问题")
+        if problems:
+            sys.exit(1)
+        return
+    with store.unit_of_work(db.factory()) as sess:
+        anchor = anchors.make_anchor(sess)
+        click.echo(f"锚点 {anchor.id}：{anchor.at.isoformat()} 覆盖 {anchor.cases} 件案件，根哈希 {anchor.root}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user_cmd, tick, worker, audit_verify):
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker, audit_verify, audit_anchor):
         app.cli.add_command(command)

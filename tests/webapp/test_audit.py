@@ -9,8 +9,8 @@ from tests import factories as f
 from tests.webapp.web import login
 from tests.workflows.test_engine_flow import tick, to_decision
 from webapp import db, services
-from workflows import store
-from workflows.store import AccessLog, CaseEvent
+from workflows import history, store
+from workflows.store import AccessLog, Case, CaseEvent
 
 
 def _finished_case(app, at_monday) -> str:
@@ -78,3 +78,21 @@ def test_views_downloads_and_logins_are_logged_for_the_auditor(app, client, at_m
     assert "访问记录" in audit_page and "下载文书" in audit_page
     login(client, "clerk-001")
     assert "访问记录" not in client.get(f"/cases/{case_no}").get_data(as_text=True)
+
+
+def test_an_anchor_catches_a_rewritten_chain(app, at_monday):
+    _finished_case(app, at_monday)
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["audit-anchor"])
+    assert made.exit_code == 0 and "覆盖 1 件案件" in made.output
+    assert runner.invoke(args=["audit-anchor", "--check"]).exit_code == 0
+    with app.app_context(), store.unit_of_work(db.factory()) as sess:  # rewrite the last event and re-chain it
+        case = sess.scalars(select(Case)).one()
+        last = sess.scalars(select(CaseEvent).where(CaseEvent.seq == case.last_event_seq)).one()
+        last.actor_name = "某人"
+        last.hash = history.event_hash(last.prev_hash, case.case_no, last)
+        case.last_event_hash = last.hash
+    with app.app_context(), store.unit_of_work(db.factory()) as sess:
+        assert history.verify_chain(sess, sess.scalars(select(Case)).one()) == []  # the chain alone looks fine
+    checked = runner.invoke(args=["audit-anchor", "--check"])
+    assert checked.exit_code == 1 and "differs from the anchored head" in checked.output

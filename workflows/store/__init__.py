@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .access_log import AccessLog
+from .anchor import ChainAnchor
 from .api_token import ApiToken
 from .base import Base, utcnow
 from .case import ACTIVE_STATUSES, Case
@@ -28,8 +29,9 @@ from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 
 __all__ = [
-    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Case", "CaseEvent", "CaseSnapshot",
-    "Document", "HumanTask", "PersonIndex", "ProcessSpec", "Sequence", "Setting", "Township", "User",
+    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Case", "CaseEvent",
+    "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "PersonIndex", "ProcessSpec", "Sequence", "Setting",
+    "Township", "User",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]
 
