@@ -9,6 +9,7 @@ ENV_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "DIBAO_DATA_DIR": "DIBAO_DATA_DIR",
     "DIBAO_TESTING": "DIBAO_TESTING",
+    "DIBAO_PUBLIC_URL": "DIBAO_PUBLIC_URL",
 }
 
 
@@ -18,6 +19,7 @@ def defaults(instance_path: Path) -> dict:
         "DATABASE_URL": f"sqlite:///{instance_path / 'dibao.sqlite3'}",
         "DIBAO_DATA_DIR": str(instance_path / "data"),
         "DIBAO_TESTING": False,
+        "DIBAO_PUBLIC_URL": "http://127.0.0.1:5000",  # printed in the QR code of every document
         "BABEL_DEFAULT_LOCALE": "zh",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -11,7 +11,8 @@ from .documents import render_pdf
 def init_app(app: Flask) -> None:
     """Bind the services to the app's data folder."""
     store = DocumentStore(app.config["DIBAO_DATA_DIR"] + "/documents")
-    app.extensions["dibao_services"] = Services(render=render_pdf, store=store)
+    app.extensions["dibao_services"] = Services(render=render_pdf, store=store,
+                                                public_url=app.config["DIBAO_PUBLIC_URL"])
 
 
 def get() -> Services:

@@ -130,6 +130,8 @@ def issue(step, kind: str, data: dict, state_digest: str) -> Document:
     context = document_context(session, case, kind, data, step.ctx)
     context["number"] = numbers.document_number(session, PREFIXES[kind], case.township_code, today.year)
     context["verify_code"] = numbers.verify_code()
+    if step.services.public_url:
+        context["verify_url"] = f"{step.services.public_url.rstrip('/')}/verify/{context['verify_code']}"
     pdf = step.services.render(kind, context)
     digest = step.services.store.put(pdf)
     event = append_event(

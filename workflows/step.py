@@ -17,6 +17,7 @@ class Services:
 
     render: Renderer | None = None
     store: DocumentStore | None = None
+    public_url: str = ""  # base of the public /verify/<code> links printed on documents
 
 
 @dataclass

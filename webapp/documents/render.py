@@ -27,6 +27,8 @@ from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .qr import qr_svg
+
 LOGGER = logging.getLogger(__name__)
 
 #: The only font documents use (Debian package fonts-wqy-microhei); face 0 of the collection.
@@ -130,7 +132,8 @@ def render_html(kind: str, context: dict) -> str:
         raise DocumentError(f"{kind}: issued_on must be an ISO date, got {context['issued_on']!r}") from exc
     template = _environment().get_template(spec["template"])
     fonts = {"font_url": FONT_PATH.as_uri(), "font_family": FONT_FAMILY}
-    return template.render(doc=context, kind=kind, spec=spec, **fonts)
+    qr = qr_svg(context["verify_url"]) if context.get("verify_url") else None
+    return template.render(doc=context, kind=kind, spec=spec, qr=qr, **fonts)
 
 
 def render_pdf(kind: str, context: dict) -> bytes:
