@@ -5,6 +5,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+VENDOR  := webapp/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
 SYSDEPS := fonts-wqy-microhei libharfbuzz-subset0
 TESTDEPS:= chromium postgresql
 HOST    ?= 127.0.0.1
@@ -13,7 +14,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint setup sysdeps testdeps apt bench clean
 
-setup: sysdeps $(STAMP)
+setup: sysdeps $(STAMP) $(VENDOR)
 
 # System packages: the CJK font the documents name and HarfBuzz subsetting (80× faster PDFs);
 # for the tests also a real browser (Chromium, driven by Playwright) and a PostgreSQL server.
@@ -36,6 +37,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
+# The BPMN diagram viewer of the auditor's pages (bpmn-js, pinned in package-lock.json).
+$(VENDOR): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(VENDOR))
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(dir $(VENDOR))
+	cp -r node_modules/bpmn-js/dist/assets $(dir $(VENDOR))
+
 run: setup
 	$(BIN)/flask --app wsgi init-db
 	$(BIN)/flask --app wsgi seed-demo
@@ -54,4 +62,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules webapp/static/vendor

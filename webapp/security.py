@@ -1,6 +1,6 @@
 """CSRF protection for every form and security headers on every response."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -8,8 +8,13 @@ csrf = CSRFProtect()
 _CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 
 
+# bpmn-js sets style attributes on the SVG it draws: the diagram page allows inline styles only.
+_CSP_DIAGRAM = _CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", _CSP)
+    diagram = request.endpoint == "cases.diagram"
+    response.headers.setdefault("Content-Security-Policy", _CSP_DIAGRAM if diagram else _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -148,3 +148,9 @@ def history_view(session: Session, case: Case, locale: str = "zh") -> list[dict]
         timers = [version.task_spec(t).bpmn_name for t in data.get("timers", [])]
         rows.append({"event": ev, "title": title, "shown": shown, "timers": timers, "data": data})
     return rows
+
+
+def process_xml(session: Session, case: Case) -> str:
+    """The BPMN XML of the process version the case is pinned to."""
+    version = specs.version_by_hash(session, case.spec_hash)
+    return version.sources[f"{version.process_id}.bpmn"]

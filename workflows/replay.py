@@ -156,3 +156,41 @@ def check_documents(session: Session, case: Case, render: Renderer, store) -> li
         if again != data["sha256"]:
             problems.append(f"document {data['number']}: re-rendering gives different bytes")
     return problems
+
+
+@dataclass
+class StepView:
+    """The case as it was right after one recorded step (for the auditor's diagram)."""
+
+    seq: int
+    kind: str
+    task_spec: str | None
+    at: str
+    actor: str
+    completed: list[str]
+    active: list[str]
+    status: str | None
+    data: dict
+
+
+def _bpmn_ids(wf: BpmnWorkflow, state: TaskState) -> list[str]:
+    ids = [t.task_spec.bpmn_id for t in wf.get_tasks(state=state) if getattr(t.task_spec, "bpmn_id", None)]
+    return list(dict.fromkeys(ids))
+
+
+def trace(session: Session, case: Case) -> list[StepView]:
+    """Replay the case and describe its state after every step (stops at a divergence)."""
+    version = specs.version_by_hash(session, case.spec_hash)
+    views, wf = [], None
+    for ev in history.events_of(session, case):
+        try:
+            wf = _step(session, case, version, wf, ev)
+        except Exception:  # noqa: BLE001 - the trace shows what replays; verify_case reports why not
+            break
+        views.append(StepView(
+            seq=ev.seq, kind=ev.kind, task_spec=ev.task_spec, at=ev.at.astimezone(clock.CHINA_TZ).isoformat(),
+            actor=ev.actor_name,
+            completed=_bpmn_ids(wf, TaskState.COMPLETED), active=_bpmn_ids(wf, TaskState.READY | TaskState.WAITING),
+            status=runtime.case_status(wf), data=json.loads(json.dumps(runtime.current_data(wf), default=str)),
+        ))
+    return views

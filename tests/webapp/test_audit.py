@@ -1,5 +1,6 @@
 """Replay verification from the auditor's side: the CLI, the API and the case page."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -96,3 +97,18 @@ def test_an_anchor_catches_a_rewritten_chain(app, at_monday):
         assert history.verify_chain(sess, sess.scalars(select(Case)).one()) == []  # the chain alone looks fine
     checked = runner.invoke(args=["audit-anchor", "--check"])
     assert checked.exit_code == 1 and "differs from the anchored head" in checked.output
+
+
+def test_the_diagram_page_carries_the_pinned_bpmn_and_the_path(app, client, at_monday):
+    case_no = _finished_case(app, at_monday)
+    login(client, "auditor")
+    resp = client.get(f"/cases/{case_no}/diagram")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "'unsafe-inline'" in resp.headers["Content-Security-Policy"]
+    raw = re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', html, re.S).group(1)
+    payload = json.loads(raw)
+    assert payload["xml"].lstrip().startswith("<?xml") and 'id="dibao_application"' in payload["xml"]
+    assert [s["active"] for s in payload["steps"]][:5] == [["accept"], ["investigate"], ["review"], ["leader"],
+                                                           ["public_notice"]]
+    assert "end_approved" in payload["steps"][-1]["completed"]
+    assert "vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in html

@@ -33,6 +33,7 @@ WEB = {
     "cases.detail": ("GET", "/cases/{case}", CASE),
     "cases.document": ("GET", "/cases/{case}/documents/{doc}.pdf", CASE),
     "cases.verify": ("GET", "/cases/{case}/verify", AUDIT),
+    "cases.diagram": ("GET", "/cases/{case}/diagram", AUDIT),
     "tasks.queue": ("GET", "/tasks/", WORKERS),
     "tasks.show": ("GET", "/tasks/{task}", CLERK_TASK),
     "window.index": ("GET", "/window/", WINDOW),

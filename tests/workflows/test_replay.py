@@ -70,3 +70,19 @@ def test_a_setting_changed_after_the_fact_makes_replay_diverge(factory, services
         sess.execute(update(Setting).where(Setting.key == "dibao.standard.urban").values(value='"620.00"'))
         settings.set_value(sess, "dibao.standard.urban", "6401", date(2027, 7, 1), "650.00", "future standard")
     assert verify(factory, case_no).verified
+
+
+def test_the_trace_shows_the_path_at_each_step(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+        steps = replay.trace(sess, case)
+    assert [s.seq for s in steps] == list(range(1, 8))
+    first, third, decided, last = steps[0], steps[2], steps[4], steps[-1]
+    assert first.active == ["accept"] and "prepare" in first.completed and first.status == "ACCEPTING"
+    assert third.active == ["review"]
+    assert {"eligibility", "member_uplift", "compute_amount"} <= set(third.completed)
+    assert third.data["amount"]["total"] == "1022.00"
+    assert decided.active == ["public_notice"] and decided.status == "PUBLICIZING"
+    assert last.active == [] and {"confirm", "end_approved"} <= set(last.completed)
+    assert "refuse" not in last.completed and "end_not_accepted" not in last.completed

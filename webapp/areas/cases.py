@@ -1,12 +1,14 @@
 """Case pages: list, detail (status, household, amount, history) and document downloads."""
 
+from dataclasses import asdict
+
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
 from workflows import access, access_log, queries, replay
 from workflows.store import ACTIVE_STATUSES
 
-from .. import accesslog, db, services
+from .. import accesslog, db, labels, services
 from ..auth import account, roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -66,3 +68,15 @@ def verify(case_no: str):
     svc = services.get()
     result = replay.verify_case(sess, case, svc.render, svc.store)
     return render_template("cases/verify.html", case=case, result=result)
+
+
+@bp.route("/<case_no>/diagram")
+@roles_required(*access.AUDIT_ROLES)
+def diagram(case_no: str):
+    """The BPMN of the version the case ran on, with the path taken, step by step (auditors)."""
+    sess = db.session()
+    case = access.case_for(sess, account(), case_no)
+    accesslog.log(account(), "case_viewed", case, "diagram")
+    payload = {"xml": queries.process_xml(sess, case), "steps": [asdict(s) for s in replay.trace(sess, case)],
+               "statuses": labels.STATUS}
+    return render_template("cases/diagram.html", case=case, payload=payload)
