@@ -1,0 +1,216 @@
+"""The main journey in a real browser: registration at the window, each role's task, the public
+notice ending, the approval notice PDF — through the pages, the JavaScript and the CSRF tokens
+exactly as a township's staff would use them."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import factories as f
+from workflows.clock import CHINA_TZ
+from workflows.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHILD_SEQ = 29  # an odd (male) sequence number whose check character is X: typed as "x", shown as "X"
+CHILD_ID = f.id_number(date(2012, 8, 20), CHILD_SEQ)
+WRONG_CHILD_ID = CHILD_ID[:-1] + "1"
+CASE_NO = re.compile(r"\d{9}-\d{4}-\d{5}")
+TASKS = ("受理（材料审查）", "入户调查与经济状况核实", "乡镇初审", "审核确认（集体研究）")
+
+
+def nav(page: Page, name: str) -> None:
+    """Follow a link of the top navigation."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+
+
+def login(page: Page, username: str) -> None:
+    """Log in with the keyboard: the user name field has the focus when the page opens."""
+    page.goto("/login")
+    expect(page.get_by_label("用户名")).to_be_focused()
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+
+
+def logout(page: Page) -> None:
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def type_into(page: Page, selector: str, text: str) -> None:
+    """Click a field, clear it and type, as a person would."""
+    page.locator(selector).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(text)
+
+
+def fill_member(page: Page, row: int, member: dict, typed_id: str) -> None:
+    """One household row: name, Tab, ID number, then the selects and the income."""
+    type_into(page, f"#members-{row}-name", member["name"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(typed_id)
+    page.locator(f"#members-{row}-relation").select_option(member["relation"])
+    type_into(page, f"#members-{row}-monthly_income", member["monthly_income"])
+    page.locator(f"#members-{row}-disability_level").select_option(label="无")
+
+
+def fill_registration(page: Page, sub: dict) -> None:
+    """The registration form, with the wrong ID check character for the child; adds one empty row."""
+    type_into(page, "#applicant_phone", sub["applicant_phone"])
+    type_into(page, "#address", sub["address"])
+    page.get_by_label("适用保障标准").select_option(label="城市低保标准")
+    type_into(page, "#reason", sub["reason"])
+    for row, member in enumerate(sub["members"]):
+        fill_member(page, row, member, WRONG_CHILD_ID if row == 2 else member["id_no"])
+
+    rows = page.locator("fieldset[data-name=members] tbody tr")
+    offered = rows.count()
+    page.get_by_role("button", name="增加一行").click()
+    expect(rows).to_have_count(offered + 1)
+    added = page.locator(f"#members-{offered}-name")
+    expect(added).to_be_focused()  # the new row is numbered on, empty, and ready for typing
+    expect(added).to_have_value("")
+    expect(added).to_have_attribute("name", f"members.{offered}.name")
+    expect(rows.last.locator("td").first).to_have_text(str(offered + 1))
+
+
+def register(page: Page, sub: dict, shot) -> str:
+    """Register the household: first with a wrong ID check character, then corrected. The case number."""
+    nav(page, "登记申请")
+    expect(page.locator("h1")).to_have_text("最低生活保障申请登记")
+    fill_registration(page, sub)
+    shot(page, "01-registration-filled")
+    page.get_by_role("button", name="登记并提交").click()
+
+    id_cell = page.locator("td", has=page.locator("#members-2-id_no"))
+    expect(id_cell.locator(".error")).to_have_text("身份证号码校验位不正确，请核对后重新输入")
+    expect(page.locator("#members-2-id_no")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("form .error")).to_have_count(1)  # the empty added row is no error
+    expect(page.locator("#address")).to_have_value(sub["address"])  # nothing typed is lost
+    expect(page.locator("#members-1-name")).to_have_value(sub["members"][1]["name"])
+    shot(page, "02-registration-error")
+
+    type_into(page, "#members-2-id_no", CHILD_ID.lower())
+    expect(page.locator("#members-2-id_no")).to_have_value(CHILD_ID)  # app.js upper-cases the x
+    page.get_by_role("button", name="登记并提交").click()
+    flash = page.locator(".flash.success")
+    expect(flash).to_contain_text("申请已登记，案件编号")
+    case_no = CASE_NO.search(flash.inner_text()).group(0)
+    expect(page.locator("h1")).to_contain_text(f"案件 {case_no}")
+    expect(page.locator(".page-head .status")).to_have_text("待受理")
+    expect(page.locator("table.grid").first).to_contain_text("李小明")
+    shot(page, "03-case-registered")
+    return case_no
+
+
+def accept(page: Page) -> None:
+    for label in ("申请书", "户口簿", "身份证", "收入及财产申报与承诺", "家庭经济状况核对授权书"):
+        page.get_by_label(label, exact=True).check()
+    page.get_by_label("受理意见").select_option(label="材料齐全，予以受理")
+
+
+def investigate(page: Page) -> None:
+    page.get_by_label("入户调查日期").fill(datetime.now(CHINA_TZ).date().isoformat())
+    type_into(page, "#second_investigator", "马丽")
+    type_into(page, "#financial_assets", "3000.00")
+    type_into(page, "#housing", "租住")
+    type_into(page, "#findings", "情况属实。")
+
+
+def review(page: Page) -> None:
+    page.get_by_label("初审结论").select_option(label="同意")
+    type_into(page, "#review_comment", "经初审，符合条件。")
+
+
+def decide(page: Page) -> None:
+    page.get_by_label("审核确认决定").select_option(label="批准")
+    type_into(page, "#meeting_ref", "2026年第12次集体研究")
+
+
+def work_task(page: Page, username: str, title: str, case_no: str, fill, shot) -> None:
+    """As `username`: 待办任务 → the task → fill → 提交 → the flash on the queue."""
+    login(page, username)
+    nav(page, "待办任务")
+    page.locator("table.queue tbody").get_by_role("link", name=title).click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".page-head")).to_contain_text(case_no)
+    fill(page)
+    shot(page, f"04-task-{username}")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.locator(".flash.success")).to_have_text(f"已办结：{title}（案件 {case_no}）")
+    expect(page.locator("h1")).to_contain_text("待办任务")
+    logout(page)
+
+
+def end_public_notice(live_server) -> None:
+    """Fire the notice timer with the CLI, 10 days on (the notice ends 7 days after today)."""
+    later = (datetime.now(CHINA_TZ) + timedelta(days=10)).isoformat(timespec="seconds")
+    done = live_server.cli("tick", "--now", later)
+    assert done.returncode == 0, done.stderr
+    assert "到期定时事件已处理：1 件" in done.stdout
+
+
+def check_approved_case(page: Page, case_no: str) -> None:
+    """Status, amount and the history of every step on the case page."""
+    expect(page.locator("h1")).to_contain_text(f"案件 {case_no}")
+    expect(page.locator(".page-head .status")).to_have_text("已批准")
+    amount = page.locator("dl.facts dt", has_text="月保障金").locator("xpath=following-sibling::dd[1]")
+    expect(amount).to_have_text(re.compile(r"^¥[1-9][\d,]*\.\d\d$"))
+    timeline = page.locator("ol.timeline")
+    for text in ("登记申请", *TASKS, "时限到达", "公示期满", "出具文书"):
+        expect(timeline).to_contain_text(text)
+    expect(timeline.locator("li", has_text="办结环节")).to_have_count(len(TASKS))
+
+
+def check_notice_pdf(page: Page) -> None:
+    """Click the approval notice: the server answers with a PDF."""
+    link = page.locator("ul.documents").get_by_role("link", name=re.compile("批准通知书"))
+    href = link.get_attribute("href")
+    with page.expect_response(re.compile(r"/documents/[^/]+\.pdf$")) as caught:
+        link.click()
+    assert caught.value.status == 200
+    assert caught.value.headers["content-type"] == "application/pdf"
+    assert caught.value.headers["content-disposition"].startswith("inline")
+    expect(page).to_have_url(re.compile(r"\.pdf$"))  # Chromium shows it in its PDF viewer
+    # The viewer hides the response body from Playwright: fetch it again with the page's cookies.
+    pdf = page.request.get(href)
+    assert pdf.ok and pdf.body().startswith(b"%PDF-")
+
+
+def test_a_case_goes_from_the_window_to_the_approval_notice(page: Page, live_server, shot):
+    broken_js = []
+    page.on("pageerror", lambda err: broken_js.append(str(err)))
+    sub = f.registration()
+    sub["members"][2]["id_no"] = CHILD_ID
+
+    login(page, "clerk-001")
+    shot(page, "00-window")
+    case_no = register(page, sub, shot)
+    logout(page)
+
+    workers = ("clerk-001", "investigator-001", "reviewer-001", "leader-001")
+    for username, title, fill in zip(workers, TASKS, (accept, investigate, review, decide), strict=True):
+        work_task(page, username, title, case_no, fill, shot)
+
+    end_public_notice(live_server)
+
+    login(page, "clerk-001")
+    page.locator("table.grid").get_by_role("link", name=case_no).click()
+    check_approved_case(page, case_no)
+    shot(page, "05-case-approved")
+    check_notice_pdf(page)
+    page.go_back()  # from the PDF viewer to the case page, where 退出 is
+    logout(page)
+
+    login(page, "auditor")
+    page.get_by_role("link", name=case_no).click()
+    check_approved_case(page, case_no)
+    expect(page.get_by_role("link", name="重放验证")).to_be_visible()
+    shot(page, "06-case-auditor")
+    assert broken_js == []
