@@ -30,17 +30,20 @@ def queue():
     )
 
 
-def _render_task(task_id: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
+def _render_task(task_id: str, posted=None, errors: dict | None = None, status: int = 200):
+    """The task page; after a failed post, ``posted`` (the raw form) is shown again as typed."""
     sess = db.session()
     human = access.task_for(sess, account(), task_id)
     case = sess.get(queries.Case, human.case_id)
     data = queries.case_data(sess, case)
     form = engine.task_form(sess, human)
-    if values is None:
+    if posted is None:
         accesslog.log(account(), "case_viewed", case, human.task_spec)
+        values = initial_values(form, data)
+    else:
+        values = decode_web_form(form, posted, data)  # readonly cells filled from the case again
     return render_template(
-        "tasks/task.html", task=human, case=case, data=data, form=form,
-        values=values if values is not None else initial_values(form, data), errors=errors or {},
+        "tasks/task.html", task=human, case=case, data=data, form=form, values=values, errors=errors or {},
     ), status
 
 
@@ -61,13 +64,13 @@ def complete(task_id: str):
     except Conflict as err:  # posted twice, or a colleague was quicker: back to the queue
         flash(err.message(str(get_locale())), "error")
         return redirect(url_for("tasks.queue"))
-    form = engine.task_form(sess, human)
-    values = decode_web_form(form, request.form, queries.case_data(sess, sess.get(queries.Case, human.case_id)))
+    values = decode_web_form(engine.task_form(sess, human), request.form)
     try:
         result = engine.complete_task(sess, account(), task_id, values, services.get(), locale=str(get_locale()))
     except Invalid as err:
         flash(err.message(str(get_locale())), "error")
-        return _render_task(task_id, values, err.details, 422)
+        sess.rollback()
+        return _render_task(task_id, request.form, err.details, 422)
     db.commit()
     flash(f"已办结：{human.title}（案件 {result.case.case_no}）", "success")
     return redirect(url_for("tasks.queue"))
