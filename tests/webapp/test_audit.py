@@ -77,6 +77,7 @@ def test_views_downloads_and_logins_are_logged_for_the_auditor(app, client, at_m
     login(client, "auditor")
     audit_page = client.get(f"/cases/{case_no}").get_data(as_text=True)
     assert "访问记录" in audit_page and "下载文书" in audit_page
+    assert f"<title>{case_no} · " in audit_page and audit_page.count("访问记录") == 1
     login(client, "clerk-001")
     assert "访问记录" not in client.get(f"/cases/{case_no}").get_data(as_text=True)
 
