@@ -36,6 +36,6 @@ def document_number(session: Session, prefix: str, township_code: str, year: int
 
 
 def verify_code() -> str:
-    """A random public verification code, XXXX-XXXX."""
+    """A random public verification code: four characters, a dash, four more (e.g. K7Q2-9D3M)."""
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
