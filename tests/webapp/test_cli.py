@@ -77,3 +77,16 @@ def test_the_worker_fires_due_timers_and_stops_on_sigterm(app, db_url, tmp_path,
 def _status(factory, case_no: str) -> str:
     with store.unit_of_work(factory) as sess:
         return sess.scalars(select(Case.status).where(Case.case_no == case_no)).one()
+
+
+def test_health_and_readiness(app, client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+
+
+def test_readiness_fails_on_an_empty_database(tmp_path):
+    empty = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db", "SECRET_KEY": "x",
+                        "DIBAO_DATA_DIR": str(tmp_path)})
+    resp = empty.test_client().get("/readyz")
+    assert resp.status_code == 503 and "init-db" in resp.get_json()["problems"][0]

@@ -40,6 +40,8 @@ WEB = {
     "window.new": ("GET", "/window/new", WINDOW),
     "public.verify": ("GET", "/verify/{code}", ALL),
     "static": ("GET", "/static/style.css", ALL),
+    "health.healthz": ("GET", "/healthz", ALL),
+    "health.readyz": ("GET", "/readyz", ALL),
 }
 # POSTs are checked only for who is turned away (a permitted user would change the case).
 WEB_POST = {
