@@ -1,13 +1,14 @@
 """Replay verification: a finished case replays to its recorded digests; tampering is caught."""
 
+import json
 from datetime import date, timedelta
 
 from sqlalchemy import delete, select, update
 
 from tests import factories as f
 from tests.workflows.test_engine_flow import tick, to_decision
-from workflows import replay, settings
-from workflows.store import Case, CaseEvent, CaseSnapshot, Setting, unit_of_work
+from workflows import replay, settings, specs
+from workflows.store import Case, CaseEvent, CaseSnapshot, ProcessSpec, Setting, unit_of_work
 
 
 def finished_case(factory, services, at_monday) -> str:
@@ -86,3 +87,48 @@ def test_the_trace_shows_the_path_at_each_step(factory, services, at_monday):
     assert decided.active == ["public_notice"] and decided.status == "PUBLICIZING"
     assert last.active == [] and {"confirm", "end_approved"} <= set(last.completed)
     assert "refuse" not in last.completed and "end_not_accepted" not in last.completed
+
+
+def test_an_inserted_event_is_caught(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+        for ev in sess.scalars(select(CaseEvent).where(CaseEvent.seq >= 3).order_by(CaseEvent.seq.desc())):
+            ev.seq += 1  # make room, then slip a forged step in at 3
+            sess.flush()
+        forged = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 2)).one()
+        sess.add(CaseEvent(case_id=case.id, seq=3, kind="task_claimed", task_spec="investigate", actor_name="某人",
+                           at=forged.at, data="{}", state_digest=forged.state_digest, prev_hash=forged.hash,
+                           hash="0" * 64))
+    result = verify(factory, case_no)
+    assert any(p.startswith("event 3") for p in result.problems)
+
+
+def test_reordered_events_are_caught(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        third = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 3)).one()
+        fourth = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 4)).one()
+        third.seq, fourth.seq = 99, 3
+        sess.flush()
+        third.seq = 4
+    result = verify(factory, case_no)
+    assert any(p.startswith("event 3") for p in result.problems)
+    assert result.divergence is not None and result.divergence.seq == 3  # the review came before the visit
+
+
+def test_a_changed_dmn_applies_to_new_cases_and_old_cases_still_verify(factory, services, at_monday):
+    case_no = finished_case(factory, services, at_monday)
+    sources = specs.read_sources("dibao_application")
+    stricter = sources["dibao_eligibility.dmn"].replace(
+        "dec(household['per_capita_income']) &lt; dec(standard)",
+        "dec(household['per_capita_income']) &lt; dec(standard) - 400")
+    assert stricter != sources["dibao_eligibility.dmn"]
+    new = specs.parse("dibao_application", dict(sources, **{"dibao_eligibility.dmn": stricter}))
+    with unit_of_work(factory) as sess:
+        sess.add(ProcessSpec(hash=new.hash, process_id=new.process_id, sources=json.dumps(new.sources)))
+    assert verify(factory, case_no).verified  # pinned to the version it ran on
+    with unit_of_work(factory) as sess:  # force the old case onto the new rules
+        sess.scalars(select(Case).where(Case.case_no == case_no)).one().spec_hash = new.hash
+    forced = verify(factory, case_no)
+    assert not forced.verified and forced.divergence.seq == 3  # the eligibility decision now differs
