@@ -177,8 +177,10 @@ def due_timer_cases(session: Session, limit: int = 100) -> list[int]:
 
 
 def fire_timers(session: Session, case_id: int, services: Services) -> StepResult | None:
-    """Fire the due timers of one case; None if nothing was due after all."""
-    case = session.get(Case, case_id)
+    """Fire the due timers of one case; None if nothing was due after all or another worker has the case."""
+    # The row stays locked until the caller commits, so a second worker skips the case instead of
+    # repeating the step and failing on the version check.
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update(skip_locked=True)).first()
     with clock.frozen(clock.now()) as at:
         if case is None or case.next_timer_at is None or case.next_timer_at > at:
             return None

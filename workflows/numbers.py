@@ -5,7 +5,8 @@ Numbers are generated once and recorded in the event that used them (replay neve
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .store import Sequence
@@ -14,15 +15,28 @@ from .store import Sequence
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
+def _increment(session: Session, name: str) -> int | None:
+    """Add one to the counter in a single statement (atomic on every database); None if it is missing."""
+    return session.scalar(
+        update(Sequence).where(Sequence.name == name).values(value=Sequence.value + 1).returning(Sequence.value)
+    )
+
+
 def next_value(session: Session, name: str) -> int:
-    """Increment and return the counter ``name`` (row-locked where the database supports it)."""
-    row = session.scalars(select(Sequence).where(Sequence.name == name).with_for_update()).first()
-    if row is None:
-        row = Sequence(name=name, value=0)
-        session.add(row)
-    row.value += 1
-    session.flush()
-    return row.value
+    """Increment and return the counter ``name``; concurrent steps never get the same value.
+
+    A new counter is inserted in a savepoint: when two steps create it at once, the second insert
+    fails once the first step commits, and the second step increments the row the first one made.
+    """
+    value = _increment(session, name)
+    if value is not None:
+        return value
+    try:
+        with session.begin_nested():
+            session.add(Sequence(name=name, value=1))
+    except IntegrityError:  # a concurrent step created it first
+        return _increment(session, name)
+    return 1
 
 
 def case_number(session: Session, township_code: str, year: int) -> str:

@@ -54,9 +54,8 @@ def test_seed_demo_makes_cases_at_every_stage(app):
                         "REFUSED", "NOT_ACCEPTED"}
 
 
-def test_the_worker_fires_due_timers_and_stops_on_sigterm(app, db_url, tmp_path, services):
+def test_the_worker_fires_due_timers_and_stops_on_sigterm(app, db_url, factory, tmp_path, services):
     """A real worker process: it finds a notice period that ended and approves the case."""
-    factory = store.make_session_factory(store.make_engine(db_url))
     with clock.frozen(datetime(2026, 10, 12, 9, 0, tzinfo=clock.CHINA_TZ)):  # notice long over by now
         case_no = to_decision(factory, Services(services.render, DocumentStore(tmp_path / "data" / "documents")),
                               f.registration())
