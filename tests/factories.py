@@ -33,8 +33,17 @@ def registration(members: list[dict] | None = None, **overrides) -> dict:
         "applicant_phone": "13900001111",
         "address": "兴庆区凤凰北街幸福小区3号楼2单元501",
         "hukou_address": "",
+        "responsible_township": "640104001",
+        "residence_basis": "hukou",
+        "residence_proof_note": "",
+        "channel": "self",
+        "agent_name": "",
+        "entrustment_ref": "",
+        "household_type": "family",
         "standard_class": "urban",
         "reason": "丈夫患病，无稳定收入。",
+        "near_relative_declared": False,
+        "near_relative_details": "",
         "members": members or [
             member("张秀兰", date(1980, 5, 1), "self", "600", seq=2),
             member("李建国", date(1978, 3, 9), "spouse", "300", seq=1),
@@ -45,38 +54,82 @@ def registration(members: list[dict] | None = None, **overrides) -> dict:
     return data
 
 
-def accept(decision: str = "accept", note: str = "") -> dict:
-    """The clerk's acceptance."""
+CORE_MATERIALS = ["application_form", "hukou_book", "id_cards", "income_declaration", "authorization"]
+
+
+def accept(decision: str = "accept", note: str = "", materials: list[str] | None = None, other: str = "") -> dict:
+    """The clerk's acceptance (by default: the five core materials, complete)."""
     return {
-        "materials": ["application_form", "hukou_book", "id_cards", "income_declaration", "authorization"],
-        "accept_decision": decision, "accept_note": note,
+        "materials": CORE_MATERIALS if materials is None else materials,
+        "accept_decision": decision, "accept_note": note, "other_missing": other,
     }
 
 
+def supplement(decision: str = "supplied", supplied: list[str] | None = None) -> dict:
+    """The clerk records the materials supplied after the 一次性告知."""
+    return {"materials_supplied": supplied or [], "supplement_decision": decision, "supplement_note": ""}
+
+
+def verified_row(m: dict, **overrides) -> dict:
+    """One member as the home visit verifies it: the declared income as wages, unless overridden."""
+    row = {
+        "excluded": False, "exclusion_reason": "", "wage_income": m["monthly_income"], "business_income": "",
+        "property_income": "", "transfer_income": "", "excluded_income": "", "labor_capacity": "partial",
+        "disability_level": m["disability_level"], "disability_kind": m["disability_kind"],
+        "serious_illness": m["serious_illness"],
+    }
+    row.update(overrides)
+    return row
+
+
 def investigate(members: list[dict], **overrides) -> dict:
-    """The home visit, confirming the declared figures unless overridden."""
+    """The first investigator's home visit, confirming the declared figures unless overridden."""
     data = {
-        "visit_date": clock.today().isoformat(), "second_investigator": "马丽",
-        "members_verified": [
-            {"monthly_income": m["monthly_income"], "disability_level": m["disability_level"],
-             "disability_kind": m["disability_kind"], "serious_illness": m["serious_illness"]}
-            for m in members
-        ],
-        "financial_assets": "3000.00", "has_vehicle": False, "has_business": False,
-        "housing": "租住", "findings": "情况属实。",
+        "visit_date": clock.today().isoformat(),
+        "members_verified": [verified_row(m) for m in members],
+        "financial_assets": "3000.00", "homes": 0, "commercial_property": False,
+        "has_vehicle": False, "has_business": False, "medical_expense": "", "education_expense": "",
+        "housing_type": "rented", "housing_area": 45, "durable_goods": "电视机、洗衣机",
+        "neighbours": [{"neighbour": "王大妈", "relation": "对门邻居", "statement": "家中确有病人，生活困难。"}],
+        "findings": "情况属实。",
     }
     data.update(overrides)
     return data
 
 
-def review(opinion: str = "agree") -> dict:
+def cosign(decision: str = "confirm") -> dict:
+    """The second investigator confirms the visit record."""
+    return {"cosign_present": True, "cosign_decision": decision,
+            "cosign_comment": "" if decision == "confirm" else "收入情况需补充核实。"}
+
+
+def review(opinion: str = "propose_approve") -> dict:
     """The township reviewer's opinion."""
-    return {"review_opinion": opinion, "review_comment": "经初审，符合条件。" if opinion == "agree" else "不符合。"}
+    comment = "经初审，符合条件。" if opinion == "propose_approve" else "经初审，不符合条件。"
+    return {"review_opinion": opinion, "review_comment": comment}
+
+
+def deliberation(result: str = "agree") -> dict:
+    """A community deliberation's record."""
+    return {"deliberation_date": clock.today().isoformat(), "deliberation_participants": 9,
+            "deliberation_result": result, "deliberation_minutes": "与会代表一致认为家庭情况属实。"}
+
+
+def county_check(result: str = "agree") -> dict:
+    """The district's check of a near-relative or objection case."""
+    return {"county_visit_date": clock.today().isoformat(), "county_result": result,
+            "county_findings": "入户核查，情况属实。"}
 
 
 def leader(decision: str = "approve", comment: str = "") -> dict:
     """The leader's decision."""
     return {"leader_decision": decision, "meeting_ref": "2026年第12次集体研究", "leader_comment": comment}
+
+
+def objection() -> dict:
+    """An objection received during the public notice."""
+    return {"received_on": clock.today().isoformat(), "channel": "phone", "objector": "",
+            "content": "反映该户家中有人在外务工，收入较高。"}
 
 
 def notice_context(name: str = "张秀兰") -> dict:

@@ -12,6 +12,8 @@ from .store import Case, CaseEvent, HumanTask, User
 
 CASE_VIEW_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor", "admin")
 AUDIT_ROLES = ("county_auditor", "admin")
+# Lanes worked by district staff: any township's case, no township scope.
+COUNTY_TASK_ROLES = ("county_auditor",)
 
 
 def check_can_audit(user: User) -> None:
@@ -59,7 +61,7 @@ def task_for(session: Session, user: User, task_id: str) -> HumanTask:
 
 def check_can_work(session: Session, user: User, task: HumanTask, separate_from: list[str]) -> None:
     """Raise unless ``user`` may complete or claim ``task`` now."""
-    if not user.is_township_staff or user.township_code != task.township_code:
+    if task.role not in COUNTY_TASK_ROLES and (not user.is_township_staff or user.township_code != task.township_code):
         raise NotFound("该任务不存在或已办结", "No such open task (it may have been completed)")
     if user.role != task.role:
         raise Forbidden("该环节不属于您的岗位职责", "This step belongs to another role")
@@ -79,3 +81,20 @@ def check_can_work(session: Session, user: User, task: HumanTask, separate_from:
                 "您已办理过本案的前序环节，按职责分离要求不能办理此环节",
                 "Separation of duties: you handled an earlier step of this case",
             )
+
+
+def check_can_send(user: User, case: Case, message: str, roles: list[str]) -> None:
+    """Raise unless ``user`` may send ``message`` to ``case`` (roles from the catching event in the BPMN)."""
+    if not user.is_township_staff or user.township_code != case.township_code:
+        raise NotFound("未找到该案件，或您无权操作", "No such case, or not yours to act on")
+    if user.role not in roles:
+        raise Forbidden("该操作不属于您的岗位职责", f"Your role may not send {message}")
+
+
+def check_can_retry(user: User, case: Case) -> None:
+    """Raise unless ``user`` may retry the case's failed outside calls (administrators, the township's staff)."""
+    if user.role == "admin":
+        return
+    if not user.is_township_staff or user.township_code != case.township_code:
+        raise Forbidden("只有本乡镇（街道）工作人员或管理员可以重试",
+                        "Only the township's staff or an administrator may retry")

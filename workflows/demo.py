@@ -10,14 +10,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock, engine, queries, rules
-from .store import Case, Township, User, unit_of_work
+from . import clock, engine, procedure, queries, rules
+from .adapters.simulator import SimulatorAdapter, seed_simulator
+from .store import Case, OutsideCall, Township, User, unit_of_work
 from .users import create_user
 
 DEMO_PASSWORD = "dibao-demo-2026"
-ROLE_LABELS = {"clerk": "窗口", "investigator": "调查员", "reviewer": "审核员", "leader": "分管领导"}
-STAGES = ("ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING", "APPROVED",
-          "REFUSED", "NOT_ACCEPTED")
+# Account prefix → (role, label); two investigators per township, because a home visit needs two.
+ACCOUNTS = {
+    "clerk": ("clerk", "窗口"), "investigator": ("investigator", "调查员"),
+    "investigator2": ("investigator", "调查员（二）"), "reviewer": ("reviewer", "审核员"),
+    "leader": ("leader", "分管领导"),
+}
+STAGES = ("ACCEPTING", "WAITING_MATERIALS", "INVESTIGATING", "REVIEWING", "AWAITING_NOTICE", "PUBLICIZING",
+          "PENDING_DECISION", "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国海燕文春梅晓东志宏小龙慧"
 
@@ -31,8 +37,8 @@ def create_users(session: Session) -> int:
     """One account per township role and township, plus a county auditor and an admin."""
     made = 0
     for township in session.scalars(select(Township).order_by(Township.code)):
-        for role, label in ROLE_LABELS.items():
-            name = username(role, township.code)
+        for prefix, (role, label) in ACCOUNTS.items():
+            name = username(prefix, township.code)
             if session.scalars(select(User).where(User.username == name)).first() is None:
                 create_user(session, name, DEMO_PASSWORD, role, township.code, f"{township.name}{label}")
                 made += 1
@@ -60,7 +66,7 @@ def _member(rng: random.Random, relation: str, age: int, income: int, today) -> 
     }
 
 
-def household(rng: random.Random, today, rich: bool = False) -> dict:
+def household(rng: random.Random, today, rich: bool = False, township: str = "640104001") -> dict:
     """A registration submission for a plausible household."""
     income = rng.choice((0, 200, 300, 400)) * (4 if rich else 1)
     members = [_member(rng, "self", rng.randrange(35, 75), income, today)]
@@ -70,68 +76,126 @@ def household(rng: random.Random, today, rich: bool = False) -> dict:
     for m in members:
         if m["disability_level"] != "0":
             m["disability_kind"] = "physical"
+    entrusted = rng.random() < 0.15
     return {
         "applicant_phone": f"139{rng.randrange(10**8):08d}",
         "address": f"兴庆区{rng.choice('东西南北')}苑小区{rng.randrange(1, 30)}号楼",
-        "hukou_address": "", "standard_class": "urban", "reason": "家庭成员患病、无稳定收入，生活困难。",
-        "members": members,
+        "hukou_address": "", "responsible_township": township, "residence_basis": "hukou", "residence_proof_note": "",
+        "channel": "committee" if entrusted else "self", "agent_name": "社区居委会" if entrusted else "",
+        "entrustment_ref": f"委托书{today:%Y%m%d}-{rng.randrange(100):02d}" if entrusted else "",
+        "household_type": "family", "standard_class": "urban", "reason": "家庭成员患病、无稳定收入，生活困难。",
+        "near_relative_declared": False, "near_relative_details": "", "members": members,
     }
 
 
 def _verified(m: dict) -> dict:
-    keys = ("monthly_income", "disability_level", "disability_kind", "serious_illness")
-    return {k: m[k] for k in keys}
-
-
-def _answers(task_spec: str, target: str, members: list) -> dict:
-    refuse = target == "REFUSED"
     return {
-        "accept": {"materials": ["application_form", "hukou_book", "id_cards", "income_declaration", "authorization"],
-                   "accept_decision": "not_accept" if target == "NOT_ACCEPTED" else "accept",
-                   "accept_note": "申请人户籍不在本辖区，已告知向户籍地申请。" if target == "NOT_ACCEPTED" else ""},
-        "investigate": {"visit_date": clock.today().isoformat(), "second_investigator": "马丽",
-                        "members_verified": [_verified(m) for m in members],
-                        "financial_assets": "2000.00", "has_vehicle": refuse, "has_business": False,
-                        "housing": "租住两居室", "findings": "入户核实，家庭情况与申报一致。"},
-        "review": {"review_opinion": "disagree" if refuse else "agree", "review_comment": "经初审，材料真实。"},
+        "excluded": False, "exclusion_reason": "", "wage_income": m["monthly_income"], "business_income": "",
+        "property_income": "", "transfer_income": "", "excluded_income": "", "labor_capacity": "partial",
+        "disability_level": m["disability_level"], "disability_kind": m["disability_kind"],
+        "serious_illness": m["serious_illness"],
+    }
+
+
+def answers(task_spec: str, target: str, data: dict) -> dict:
+    """What the demo's staff answer at a task, steering towards ``target``."""
+    members, refuse = data.get("members", []), target == "REFUSED" or data.get("eligible") is False
+    required = data.get("required_materials", [])
+    decision = {"NOT_ACCEPTED": "not_accept", "WAITING_MATERIALS": "incomplete", "WITHDRAWN": "incomplete"}
+    return {
+        "accept": {"materials": required[:-1] if target in decision and target != "NOT_ACCEPTED" else required,
+                   "accept_decision": decision.get(target, "accept") if "supplement_decision" not in data else "accept",
+                   "other_missing": "", "accept_note": "申请人户籍不在本辖区，已告知向户籍地申请。"},
+        "supplement": {"materials_supplied": data.get("missing_materials", []), "supplement_note": "",
+                       "supplement_decision": "withdrawn" if target == "WITHDRAWN" else "supplied"},
+        "investigate": {"visit_date": clock.today().isoformat(), "members_verified": [_verified(m) for m in members],
+                        "financial_assets": "2000.00", "homes": 0, "commercial_property": False,
+                        "has_vehicle": target == "REFUSED", "has_business": False, "medical_expense": "",
+                        "education_expense": "", "housing_type": "rented", "housing_area": 50,
+                        "durable_goods": "电视机、冰箱", "findings": "入户核实，家庭情况与申报一致。",
+                        "neighbours": [{"neighbour": "邻居王某", "relation": "同楼邻居", "statement": "情况属实。"}]},
+        "cosign": {"cosign_present": True, "cosign_decision": "confirm", "cosign_comment": ""},
+        "review": {"review_opinion": "propose_refuse" if refuse else "propose_approve",
+                   "review_comment": "经初审，材料真实。"},
+        "county_check": {"county_visit_date": clock.today().isoformat(), "county_result": "agree",
+                         "county_findings": "入户核查属实。"},
         "leader": {"leader_decision": "reject" if refuse else "approve", "meeting_ref": "2026年第3次集体研究",
                    "leader_comment": "家庭拥有机动车辆。" if refuse else ""},
     }[task_spec]
 
 
-def _advance(factory: sessionmaker, services, case_no: str, target: str, members: list, at: datetime) -> datetime:
-    """Complete tasks, a day apart, until the case reaches ``target`` or waits on a timer."""
+def _worker(session: Session, task_role: str, case: Case) -> User:
+    prefix = "investigator2" if task_role == "cosign" else None
+    return session.scalars(select(User).where(User.username == _account(case, task_role, prefix))).one()
+
+
+def _account(case: Case, role: str, prefix: str | None) -> str:
+    if role == "county_auditor":
+        return "auditor"
+    return username(prefix or role, case.township_code)
+
+
+def advance(factory: sessionmaker, services, case_no: str, target: str, at: datetime, adapter_for=None) -> datetime:
+    """Move a case a day per step until it reaches ``target`` or waits for a batch, a timer or an answer.
+
+    Tasks are answered by the township's demo accounts (the second investigator signs the visit);
+    the 核对 is answered through ``adapter_for(session)`` (the local simulator by default).
+    """
+    adapter_for = adapter_for or SimulatorAdapter
     while True:
-        with unit_of_work(factory) as sess:
+        with unit_of_work(factory) as sess, clock.frozen(at):
             case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
-            if case.status == target or not case.is_active or case.status == "PUBLICIZING":
+            if case.status == target or not case.is_active or case.status in ("PUBLICIZING", "AWAITING_NOTICE"):
                 return at
-            task = queries.case_open_tasks(sess, case)[0]
-            actor = sess.scalars(select(User).where(User.username == username(task.role, case.township_code))).one()
-            with clock.frozen(at):
-                engine.complete_task(sess, actor, task.id, _answers(task.task_spec, target, members), services)
+            if case.status == "VERIFYING":
+                call_id = sess.scalars(select(OutsideCall.id).where(OutsideCall.case_id == case.id)).first()
+                procedure.run_call(sess, call_id, adapter_for(sess), services)
+            else:
+                task = queries.case_open_tasks(sess, case)[0]
+                actor = _worker(sess, task.role if task.task_spec != "cosign" else "cosign", case)
+                data = queries.task_data(sess, task)
+                engine.complete_task(sess, actor, task.id, answers(task.task_spec, target, data), services)
         at += timedelta(days=1)
 
 
+PUBLISHED = ("PUBLICIZING", "PENDING_DECISION", "APPROVED")
+
+
+def _publish_and_finish(factory, services, case_no: str, target: str, at: datetime) -> None:
+    with unit_of_work(factory) as sess, clock.frozen(at):
+        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+        if case.status != "AWAITING_NOTICE" or target not in PUBLISHED:
+            return
+        reviewer = sess.scalars(select(User).where(User.username == username("reviewer", case.township_code))).one()
+        procedure.publish_notice_batch(sess, reviewer, services)
+    if target == "PUBLICIZING":
+        return
+    with unit_of_work(factory) as sess, clock.frozen(at + timedelta(days=8)):
+        engine.fire_timers(sess, sess.scalars(select(Case.id).where(Case.case_no == case_no)).one(), services)
+    if target == "APPROVED":
+        advance(factory, services, case_no, target, at + timedelta(days=9))
+
+
 def seed_cases(factory: sessionmaker, services, n: int, seed: int = 2026) -> dict[str, int]:
-    """Create ``n`` cases spread over the stages (skipped if cases exist); returns counts by status."""
+    """Create ``n`` cases spread over the stages (skipped if cases exist); returns counts by status.
+
+    Cases to be published come first, so a later batch never sweeps up a case meant to stay waiting.
+    """
     with unit_of_work(factory) as sess:
         if sess.scalar(select(func.count()).select_from(Case)):
             return {}
         towns = [t.code for t in sess.scalars(select(Township).order_by(Township.code))]
     rng, now = random.Random(seed), clock.now()
-    for i in range(n):
-        target = STAGES[i % len(STAGES)]
-        town = towns[0] if i < len(STAGES) else towns[i % len(towns)]
-        at = now - timedelta(days=5 if target == "PUBLICIZING" else 20 - i % 5)
-        sub = household(rng, at.date(), rich=target == "REFUSED")
+    plan = [(STAGES[i % len(STAGES)], towns[0] if i < len(STAGES) else towns[i % len(towns)], i) for i in range(n)]
+    plan.sort(key=lambda p: p[0] not in PUBLISHED)
+    for target, town, i in plan:
+        at = now - timedelta(days=5 if target == "PUBLICIZING" else 30 - i % 5)
+        sub = household(rng, at.date(), rich=target == "REFUSED", township=town)
         with unit_of_work(factory) as sess, clock.frozen(at):
+            seed_simulator(sess, sub["members"], rng)
             clerk = sess.scalars(select(User).where(User.username == username("clerk", town))).one()
             case_no = engine.start_case(sess, clerk, sub, services).case.case_no
-        at = _advance(factory, services, case_no, target, sub["members"], at + timedelta(hours=2))
-        if target == "APPROVED":
-            with unit_of_work(factory) as sess, clock.frozen(at + timedelta(days=8)):
-                case_id = sess.scalars(select(Case.id).where(Case.case_no == case_no)).one()
-                engine.fire_timers(sess, case_id, services)
+        at = advance(factory, services, case_no, target, at + timedelta(hours=2))
+        _publish_and_finish(factory, services, case_no, target, at)
     with unit_of_work(factory) as sess:
         return dict(sess.execute(select(Case.status, func.count()).group_by(Case.status)).all())

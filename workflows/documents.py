@@ -9,6 +9,7 @@ so the same bytes can be rendered again years later and compared with the stored
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from .clock import CHINA_TZ
 from .errors import DomainError
 from .history import append_event
 from .script_env import StepContext
-from .store import Case, Document, Township
+from .store import Case, CaseSnapshot, Document, Township
 
 Renderer = Callable[[str, dict], bytes]
 
@@ -29,7 +30,9 @@ class DocumentIntegrityError(DomainError):
     status = 500
     code = "document_integrity"
 
-PREFIXES = {"approval_notice": "PZ", "refusal_notice": "BY"}
+PREFIXES = {
+    "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
+}
 RELATION_LABELS = {
     "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
     "grandparent": "祖父母", "sibling": "兄弟姐妹", "other": "其他",
@@ -85,7 +88,7 @@ def _amount_for_print(amount: dict, members: list[dict]) -> dict:
     return dict(amount, uplifts=uplifts)
 
 
-def document_context(session: Session, case: Case, kind: str, data: dict, ctx: StepContext) -> dict:
+def document_context(session: Session, case: Case, kind: str, data: dict, ctx: StepContext, version=None) -> dict:
     """The data printed on a document of ``kind`` for this case."""
     township = session.get(Township, case.township_code)
     members = data.get("members", [])
@@ -106,15 +109,34 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
         "contact_phone": ctx.settings.get("dibao.contact_phone"),
     }
     if kind == "approval_notice":
+        assessed = data.get("members_assessed", members)
         context.update(
-            amount=_amount_for_print(data["amount"], data.get("members_assessed", members)),
+            amount=_amount_for_print(data["amount"], assessed),
             start_month=data.get("start_month"),
             certificate_no=numbers.document_number(session, "ZS", case.township_code, ctx.today.year),
             review_cycle_label="每年复核一次（收入不固定或有劳动能力成员的家庭每半年复核一次）",
+            members=[
+                {"name": m["name"], "relation_label": RELATION_LABELS.get(m.get("relation"), ""), "age": m.get("age")}
+                for m in assessed if m.get("counted", True)
+            ],
+        )
+    elif kind == "missing_materials_notice":
+        labels = _material_labels(version) if version is not None else {}
+        context.update(
+            missing=[{"code": code, "label": labels.get(code, code)} for code in data.get("missing_materials", [])],
+            other_missing=data.get("other_missing") or "",
+            received=[labels.get(code, code) for code in data.get("materials", [])],
+            supplement_deadline=data["supplement_deadline"],
         )
     else:
         context.update(reasons=data.get("refusal_reasons", []))
     return context
+
+
+def _material_labels(version) -> dict[str, str]:
+    """Chinese labels of the materials, as the acceptance form of the case's version names them."""
+    field = next(f for f in version.form("accept").fields if f["name"] == "materials")
+    return {o["value"]: o["label"]["zh"] for o in field["options"]}
 
 
 def issue(step, kind: str, data: dict, state_digest: str) -> Document:
@@ -127,7 +149,7 @@ def issue(step, kind: str, data: dict, state_digest: str) -> Document:
         state_digest: the digest of the state the step produced.
     """
     session, case, today = step.session, step.case, step.ctx.today
-    context = document_context(session, case, kind, data, step.ctx)
+    context = document_context(session, case, kind, data, step.ctx, step.version)
     context["number"] = numbers.document_number(session, PREFIXES[kind], case.township_code, today.year)
     context["verify_code"] = numbers.verify_code()
     if step.services.public_url:
@@ -149,3 +171,59 @@ def issue(step, kind: str, data: dict, state_digest: str) -> Document:
 def china_date(at: datetime) -> date:
     """The date in China of an aware datetime."""
     return at.astimezone(CHINA_TZ).date()
+
+
+def mask_name(name: str) -> str:
+    """A name as the notice board may show it: the surname and the last character (张*兰, 李*)."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
+
+
+STANDARD_CLASS_LABELS = {"urban": "城市低保", "rural": "农村低保"}
+
+
+def _notice_row(case: Case, data: dict, masked: bool) -> dict:
+    name = data["applicant"]["name"]
+    return {
+        "case_no": case.case_no, "applicant_name": mask_name(name) if masked else name, "community": "",
+        "persons": int(data["amount"]["persons"]), "amount": data["amount"]["total"],
+        "standard_class_label": STANDARD_CLASS_LABELS.get(data.get("standard_class"), ""),
+    }
+
+
+def issue_notice_list(session: Session, actor, batch_no: str, published: list, services) -> Document:
+    """Render and record a township's 公示 list for the cases just published (one PDF, in each case's history).
+
+    Args:
+        published: (case, event, data) triples: the case's ``notice_published`` step and the case
+            data it produced, which the list is printed from.
+    """
+    first_case = published[0][0]
+    township = session.get(Township, first_case.township_code)
+    ctx = StepContext(session, first_case.township_code, china_date(published[0][1].at))
+    masked = bool(ctx.settings.get("dibao.notice.mask_names"))
+    rows = [_notice_row(case, data, masked) for case, _event, data in published]
+    notice = published[0][2]
+    context = {
+        "number": batch_no, "verify_code": numbers.verify_code(), "issued_on": ctx.today.isoformat(),
+        "issuer": township.authority if township else first_case.township_code,
+        "county_gov": township.county_gov if township else "", "batch_no": batch_no,
+        "notice_start": notice["notice_start"], "notice_end": notice["notice_end"],
+        "contact_phone": ctx.settings.get("dibao.contact_phone"), "mask_names": masked, "rows": rows,
+        "totals": {"households": len(rows), "persons": sum(r["persons"] for r in rows),
+                   "amount": str(sum((Decimal(r["amount"]) for r in rows), Decimal("0.00")))},
+    }
+    if services.public_url:
+        context["verify_url"] = f"{services.public_url.rstrip('/')}/verify/{context['verify_code']}"
+    pdf = services.render("public_notice_list", context)
+    digest = services.store.put(pdf)
+    at = published[0][1].at
+    doc = Document(case_id=None, kind="public_notice_list", number=batch_no, verify_code=context["verify_code"],
+                   sha256=digest, size=len(pdf), issued_at=at, event_seq=0, township_code=first_case.township_code)
+    session.add(doc)
+    for case, _event, _data in published:
+        snap = session.get(CaseSnapshot, case.id)
+        append_event(session, case, "document_issued", at=at, actor=actor, state_digest=snap.digest,
+                     data={"kind": "public_notice_list", "number": batch_no, "sha256": digest, "context": context})
+    return doc

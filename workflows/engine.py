@@ -9,7 +9,10 @@ hash) and refresh the read models. Documents the process issues are rendered in 
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +35,7 @@ class StepResult:
     case: Case
     events: list[CaseEvent] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # the case data the step produced
 
 
 def _context(session: Session, township_code: str) -> StepContext:
@@ -60,10 +64,9 @@ def _finish(
         append_event(step.session, step.case, kind, at=step.at, actor=step.actor, data=data,
                      state_digest=digest, task_spec=task_spec, task_id=task_id)
     )
-    readmodels.refresh_human_tasks(step.session, step.case, wf, step.ctx, step.at)
-    readmodels.refresh_summary(step.session, step.case, wf)
+    result.data = readmodels.refresh_all(step.session, step.case, wf, step.at)
     for task in wf.get_tasks(state=TaskState.COMPLETED):
-        kind_of_doc = readmodels.task_properties(task.task_spec).get("document")
+        kind_of_doc = runtime.task_properties(task.task_spec).get("document")
         if kind_of_doc and task.id not in done_before:
             result.documents.append(_issue(step, kind_of_doc, task.data, digest))
     step.session.flush()
@@ -120,7 +123,8 @@ def start_case(
         wf = runtime.new_workflow(version, script_engine(ctx))
         wf.get_next_task(state=TaskState.READY).set_data(**clean, case_no=case_no, township_code=case.township_code)
         step = Step(session, case, version, ctx, at, actor, services)
-        return _finish(step, wf, "application_submitted", {"case_no": case_no, "form": clean}, "start", set())
+        submitted = {"case_no": case_no, "township_code": case.township_code, "form": clean}
+        return _finish(step, wf, "application_submitted", submitted, "start", set())
 
 
 def _load(session: Session, case: Case, ctx: StepContext) -> tuple[specs.ProcessVersion, BpmnWorkflow]:
@@ -136,7 +140,7 @@ def complete_task(
     human = access.task_for(session, actor, task_id)
     case = session.get(Case, human.case_id)
     version = specs.version_by_hash(session, case.spec_hash)
-    props = readmodels.task_properties(version.task_spec(human.task_spec))
+    props = runtime.task_properties(version.task_spec(human.task_spec))
     separate = [s for s in props.get("separateFrom", "").split(",") if s]
     access.check_can_work(session, actor, human, separate)
     with clock.frozen(clock.now()) as at:
@@ -220,3 +224,41 @@ def unclaim_task(session: Session, actor: User, task_id: str) -> HumanTask:
     human.claimed_by_id, human.claimed_at = None, None
     _claim_event(session, session.get(Case, human.case_id), actor, "task_unclaimed", human)
     return human
+
+
+def _catching_spec(version: specs.ProcessVersion, message: str):
+    """The task spec that catches ``message`` (in the process or an event subprocess)."""
+    for spec in [version.spec, *version.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if definition is not None and getattr(definition, "name", None) == message:
+                return task_spec
+    raise ValueError(f"the process does not catch message {message!r}")
+
+
+def message_senders(version: specs.ProcessVersion, message: str) -> list[str]:
+    """The roles the BPMN lets send ``message`` (``senderRoles`` on the catching event)."""
+    roles = runtime.task_properties(_catching_spec(version, message)).get("senderRoles", "")
+    return [r for r in roles.split(",") if r]
+
+
+def deliver_message(
+    session: Session, case: Case, message: str, payload: dict, services: Services,
+    actor: User | None = None, kind: str = "message_received",
+) -> StepResult:
+    """One step: the case catches a BPMN message with its payload (recorded, so replay sends it again).
+
+    Raises:
+        Conflict: the case is not at a step that takes this message (it moved on, or never will).
+    """
+    with clock.frozen(clock.now()) as at:
+        ctx = _context(session, case.township_code)
+        version, wf = _load(session, case, ctx)
+        done_before = _completed_ids(wf)
+        try:
+            wf.send_event(BpmnEvent(MessageEventDefinition(message), payload))
+        except WorkflowException:
+            raise Conflict("案件当前所处环节不能办理此项操作，请刷新页面",
+                           f"The case is not waiting for {message}") from None
+        step = Step(session, case, version, ctx, at, actor, services)
+        return _finish(step, wf, kind, {"message": message, "payload": payload}, None, done_before)

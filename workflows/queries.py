@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from sqlalchemy import func, or_, select
@@ -133,6 +134,15 @@ def case_data(session: Session, case: Case) -> dict:
     version = specs.version_by_hash(session, case.spec_hash)
     wf = runtime.load_state(snap.state, version, PythonScriptEngine())
     return runtime.current_data(wf)
+
+
+def task_data(session: Session, human: HumanTask) -> dict:
+    """The data an open task sees (its form is prefilled from it)."""
+    case = session.get(Case, human.case_id)
+    snap = session.get(CaseSnapshot, case.id)
+    wf = runtime.load_state(snap.state, specs.version_by_hash(session, case.spec_hash), PythonScriptEngine())
+    task = wf.get_task_from_id(UUID(human.id))
+    return task.data if task is not None else {}
 
 
 def history_view(session: Session, case: Case, locale: str = "zh") -> list[dict]:

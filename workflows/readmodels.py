@@ -1,52 +1,84 @@
-"""Read models refreshed by every step, in the step's transaction: open human tasks and the case
-summary. Queues and lists read only these tables; they never deserialize a workflow."""
+"""Read models refreshed by every step, in the step's transaction: open human tasks, the case
+summary and the outside calls a case waits for. Queues and lists read only these tables; they
+never deserialize a workflow."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import rules
-from .runtime import case_status, current_data, ready_human_tasks
-from .script_env import StepContext
-from .store import Case, HumanTask, PersonIndex
+from . import outside
+from .clock import CHINA_TZ
+from .runtime import case_status, current_data, ready_human_tasks, task_properties
+from .store import Case, HumanTask, OutsideCall, PersonIndex
 
 ENDED_WITHOUT_BENEFIT = ("NOT_ACCEPTED", "REFUSED", "WITHDRAWN")
 
-
-def task_properties(task_spec) -> dict:
-    """The ``spiffworkflow:property`` values of a task spec."""
-    return getattr(task_spec, "extensions", {}).get("properties", {})
+__all__ = ["ENDED_WITHOUT_BENEFIT", "refresh_all", "task_properties"]
 
 
-def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, ctx: StepContext, at: datetime) -> None:
-    """Make the case's rows in ``human_task`` match its READY user tasks."""
+def _timer_siblings(task) -> list:
+    """The boundary timer tasks attached to a user task (children of its boundary-event split)."""
+    parent = task.parent
+    if parent is None or not parent.task_spec.name.endswith(".BoundaryEventSplit"):
+        return []
+    return [t for t in parent.children
+            if t is not task and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)]
+
+
+def _due_and_escalation(task) -> tuple[date | None, bool]:
+    """The task's due day (from its earliest pending timer) and whether its due timer has fired."""
+    pending, fired = [], False
+    for timer in _timer_siblings(task):
+        if timer.state == TaskState.WAITING and timer.internal_data.get("event_value"):
+            pending.append(datetime.fromisoformat(timer.internal_data["event_value"]))
+        elif timer.state == TaskState.COMPLETED and not getattr(timer.task_spec, "cancel_activity", True):
+            fired = True
+    if not pending:
+        return None, fired
+    # Timers fire at the end of the due day (midnight China time), so the due day is the one before.
+    return (min(pending).astimezone(CHINA_TZ) - timedelta(microseconds=1)).date(), fired
+
+
+def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> None:
+    """Make the case's rows in ``human_task`` match its READY user tasks (due day, escalation)."""
     existing = {row.id: row for row in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))}
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
     for task_id, row in existing.items():
         if task_id not in ready:
             session.delete(row)
     for task_id, task in ready.items():
-        if task_id in existing:
-            continue
-        spec = task.task_spec
-        due_key = task_properties(spec).get("dueWorkingDays")
-        due_on = rules.add_working_days(ctx.today, int(ctx.settings.get(due_key))) if due_key else None
-        session.add(
-            HumanTask(
-                id=task_id,
-                case_id=case.id,
-                task_spec=spec.bpmn_id,
-                title=spec.bpmn_name or spec.bpmn_id,
-                role=spec.lane or "",
-                township_code=case.township_code,
-                form=f"{case.process_id}/{spec.bpmn_id}",
-                created_at=at,
-                due_on=due_on,
+        due_on, escalated = _due_and_escalation(task)
+        row = existing.get(task_id)
+        if row is None:
+            spec = task.task_spec
+            row = HumanTask(
+                id=task_id, case_id=case.id, task_spec=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
+                role=spec.lane or "", township_code=case.township_code, form=f"{case.process_id}/{spec.bpmn_id}",
+                created_at=at, due_on=due_on,
             )
-        )
+            session.add(row)
+        row.township_code = case.township_code
+        if due_on is not None:
+            row.due_on = due_on
+        if escalated and row.escalated_at is None:
+            row.escalated_at = at
+
+
+def refresh_outside_calls(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> None:
+    """Open an outside call for each receive task that waits on one (``outsideCall`` property)."""
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        kind = task_properties(task.task_spec).get("outsideCall")
+        if not kind or session.scalars(select(OutsideCall.id).where(OutsideCall.task_id == str(task.id))).first():
+            continue
+        session.add(OutsideCall(
+            case_id=case.id, task_id=str(task.id), kind=kind, message=task.task_spec.event_definition.name,
+            township_code=case.township_code, request=outside.request_for(kind, task.data), next_attempt_at=at,
+        ))
 
 
 def _next_timer(wf: BpmnWorkflow) -> datetime | None:
@@ -55,18 +87,39 @@ def _next_timer(wf: BpmnWorkflow) -> datetime | None:
     return min(times) if times else None
 
 
+def _route(case: Case, data: dict) -> None:
+    """Follow the process when it passed the case to the responsible township (异地受理)."""
+    township = data.get("township_code")
+    if township and township != case.township_code:
+        case.received_by, case.township_code = case.township_code, township
+
+
 def refresh_summary(session: Session, case: Case, wf: BpmnWorkflow) -> dict:
-    """Copy status, household, amount and deadlines from the workflow into the case row."""
+    """Copy status, township, household, amount, flags and deadlines from the workflow into the case row."""
     data = current_data(wf)
+    _route(case, data)
     case.status = case_status(wf) or case.status
-    case.household_size = len(data.get("members", [])) or case.household_size
+    case.household_size = (data.get("household") or {}).get("persons") or len(data.get("members", [])) or \
+        case.household_size
     total = (data.get("amount") or {}).get("total")
     case.amount_total = Decimal(total) if total is not None and data.get("eligible") else None
-    if data.get("case_deadline"):
-        case.case_deadline = date.fromisoformat(data["case_deadline"])
+    case.near_relative = bool(data.get("near_relative_declared"))
+    case.objection_count = len(data.get("objections") or [])
+    clock_data = wf.data_objects.get("case_clock") or {}
+    if clock_data.get("deadline"):
+        case.case_deadline = date.fromisoformat(clock_data["deadline"])
+    case.deadline_extended = bool(clock_data.get("extended"))
     if data.get("decision_date"):
         case.decided_on = date.fromisoformat(data["decision_date"])
     case.next_timer_at = _next_timer(wf)
     if case.status in ENDED_WITHOUT_BENEFIT:
         session.execute(delete(PersonIndex).where(PersonIndex.case_id == case.id))
+    return data
+
+
+def refresh_all(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> dict:
+    """Every read model of one case, after a step (summary first: it may move the case's township)."""
+    data = refresh_summary(session, case, wf)
+    refresh_human_tasks(session, case, wf, at)
+    refresh_outside_calls(session, case, wf, at)
     return data

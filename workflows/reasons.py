@@ -17,6 +17,18 @@ ELIGIBILITY_REASONS = {
         "经核对，家庭人均金融资产超过规定限额，家庭财产状况不符合规定。",
         "Financial assets per person exceed the limit.",
     ),
+    "commercial_property": (
+        "经核对，家庭成员名下登记有商业用房等非居住类不动产，家庭财产状况不符合规定。",
+        "A household member owns non-residential real estate.",
+    ),
+    "homes": (
+        "经核对，家庭拥有住房超过规定套数，家庭财产状况不符合规定。",
+        "The household owns more homes than the rules allow.",
+    ),
+    "single_not_qualified": (
+        "申请人不属于重度残疾人或重病患者，不符合单独列户申请最低生活保障的条件。",
+        "Only a severely disabled or seriously ill person may apply as a household on their own.",
+    ),
 }
 
 

@@ -9,7 +9,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +22,8 @@ from .documents import Renderer
 from .script_env import StepContext, script_engine
 from .store import Case, CaseEvent, CaseSnapshot, Document
 
-UNCHANGED_STATE = ("document_issued", "task_claimed", "task_unclaimed")
+UNCHANGED_STATE = ("document_issued", "task_claimed", "task_unclaimed", "outside_call_retried")
+MESSAGES = ("message_received", "outside_data_received")
 
 
 @dataclass
@@ -74,6 +78,11 @@ def _apply(wf: BpmnWorkflow, ev: CaseEvent, data: dict) -> BpmnWorkflow:
         ready[0].run()
     elif ev.kind == "timer_fired":
         wf.refresh_timers()
+    elif ev.kind in MESSAGES:
+        try:
+            wf.send_event(BpmnEvent(MessageEventDefinition(data["message"]), data["payload"]))
+        except WorkflowException:
+            raise _Mismatch(f"the case was not waiting for message {data['message']}") from None
     wf.do_engine_steps()
     return wf
 
@@ -82,11 +91,10 @@ def _first(session: Session, case: Case, version: specs.ProcessVersion, ev: Case
     if ev.kind != "application_submitted":
         raise _Mismatch("the log does not start with the application")
     data = json.loads(ev.data)
-    ctx = StepContext(session, case.township_code, clock.today())
+    township = data.get("township_code", case.township_code)  # the window that registered it
+    ctx = StepContext(session, township, clock.today())
     wf = runtime.new_workflow(version, script_engine(ctx))
-    wf.get_next_task(state=TaskState.READY).set_data(
-        **data["form"], case_no=data["case_no"], township_code=case.township_code
-    )
+    wf.get_next_task(state=TaskState.READY).set_data(**data["form"], case_no=data["case_no"], township_code=township)
     wf.do_engine_steps()
     return wf
 
@@ -98,7 +106,9 @@ def _step(session: Session, case: Case, version, wf: BpmnWorkflow | None, ev: Ca
             return _first(session, case, version, ev)
         if ev.kind in UNCHANGED_STATE:
             return wf
-        wf.script_engine = script_engine(StepContext(session, case.township_code, clock.today()))
+        # Settings apply for the township responsible at the time of the step (it changes on routing).
+        area = runtime.current_data(wf).get("township_code", case.township_code)
+        wf.script_engine = script_engine(StepContext(session, area, clock.today()))
         return _apply(wf, ev, json.loads(ev.data))
 
 

@@ -78,14 +78,26 @@ def ready_human_tasks(wf: BpmnWorkflow) -> list:
     return wf.get_tasks(state=TaskState.READY, manual=True)
 
 
+def task_properties(task_spec) -> dict:
+    """The ``spiffworkflow:property`` values of a task spec."""
+    return getattr(task_spec, "extensions", {}).get("properties", {})
+
+
 def current_data(wf: BpmnWorkflow) -> dict:
-    """The data of the case as it stands: an open task's data, else the last task's."""
-    open_tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
-    if open_tasks:
-        return open_tasks[0].data
-    if wf.last_task is not None:
-        return wf.last_task.data
-    return wf.data
+    """The data of the case as it stands on its main path.
+
+    The open user task's data; else the data of the step the case waits at (a receive task or
+    timer marked with a ``caseStatus``); else, once ended, the data of the end event reached.
+    Side branches (a fired escalation timer) are never taken for the case's data.
+    """
+    ready = ready_human_tasks(wf)
+    if ready:
+        return ready[0].data
+    for state in (TaskState.WAITING, TaskState.COMPLETED):
+        marked = [t for t in wf.get_tasks(state=state) if task_properties(t.task_spec).get("caseStatus")]
+        if marked:
+            return marked[0 if state == TaskState.WAITING else -1].data
+    return wf.last_task.data if wf.last_task is not None else wf.data
 
 
 def case_status(wf: BpmnWorkflow) -> str | None:

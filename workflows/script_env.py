@@ -52,20 +52,6 @@ def _money(value) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
-def assess_members(members: list[dict], verified: list[dict]) -> list[dict]:
-    """The registered members with the investigator's verified figures laid over them."""
-    assessed = []
-    for i, member in enumerate(members):
-        row = dict(member)
-        if i < len(verified):
-            checked = verified[i]
-            if checked.get("id_no") not in (None, member["id_no"]):
-                raise ValueError("verified rows do not match the registered members")
-            row.update({k: v for k, v in checked.items() if k not in ("name", "id_no")})
-        assessed.append(row)
-    return assessed
-
-
 def applicant_of(members: list[dict]) -> dict:
     """Name and ID number of the member registered as 本人."""
     me = next(m for m in members if m.get("relation") == "self")
@@ -87,13 +73,27 @@ def environment(ctx: StepContext) -> dict:
     def uplift_rates_in_force():
         return {c: ctx.settings.get(f"dibao.uplift.{c}") for c in rules.UPLIFT_CATEGORIES}
 
+    def working_day_deadline(key):
+        # The end (China time) of the day ``setting(key)`` working days from today: a task's due time.
+        return end_of_day(rules.add_working_days(today, int(ctx.settings.get(key))).isoformat())
+
     return {
         "__builtins__": _SAFE_BUILTINS,
         "today": today.isoformat,
         "setting": ctx.settings.get,
         "describe_members": describe_members,
         "applicant_of": applicant_of,
-        "assess_members": assess_members,
+        "assess_members": rules.assess_members,
+        "property_figures": rules.property_figures,
+        "rigid_expense_total": rules.rigid_expense_total,
+        "severe_or_ill": rules.severe_or_ill,
+        "applicant_row": rules.applicant_row,
+        "missing_from": rules.missing_from,
+        "merge_materials": rules.merge_materials,
+        "working_day_deadline": working_day_deadline,
+        # working days from a to b, both counted (a notice period that the case limit may exclude)
+        "working_days_in": lambda a, b: rules.working_days_between(
+            date.fromisoformat(a) - timedelta(days=1), date.fromisoformat(b)),
         "household_figures": rules.household_figures,
         "benefit_amount": rules.benefit_amount,
         "uplift_rates_in_force": uplift_rates_in_force,

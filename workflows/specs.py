@@ -87,16 +87,34 @@ def parse(process_id: str, sources: dict[str, str]) -> ProcessVersion:
             parser.add_dmn_str(text.encode(), filename=name)
         elif name.endswith(".bpmn"):
             parser.add_bpmn_str(text.encode(), filename=name)
+    spec = parser.get_spec(process_id)
+    _connect_event_subprocesses(spec)
     version = ProcessVersion(
         hash=digest,
         process_id=process_id,
-        spec=parser.get_spec(process_id),
+        spec=spec,
         subprocess_specs=parser.get_subprocess_specs(process_id),
         sources=dict(sources),
     )
     with _lock:
         _cache.setdefault(digest, version)
     return _cache[digest]
+
+
+def _connect_event_subprocesses(spec) -> None:
+    """Wire message-started event subprocesses into the spec once, at parse time.
+
+    SpiffWorkflow 3.2 connects such a subprocess to the process start the first time one is
+    triggered (``BpmnStartTask.trigger_wf``), which changes the shared, cached spec: instances
+    created afterwards would then differ from instances created before, and a replay would not
+    reach the recorded state. Connecting them up front makes every instance see the same spec.
+    """
+    start = spec.start
+    for name in getattr(start, "trigger_specs", []):
+        sub = spec.task_specs.get(name)
+        if sub is not None and start not in sub.inputs:
+            start.connect(sub)
+            sub.connect(spec.end)
 
 
 def current_version(session: Session, process_id: str, bpmn_dir: Path | None = None) -> ProcessVersion:

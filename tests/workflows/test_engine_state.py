@@ -24,7 +24,7 @@ def test_snapshot_round_trips_and_digest_matches(factory, services, at_monday):
         wf = runtime.load_state(snap.state, version, scripts)
         assert runtime.state_digest(wf) == snap.digest
         assert runtime.dump_state(wf) == snap.state
-        assert '"spec"' not in snap.state  # the spec is stored once, in process_spec
+        assert '"task_specs"' not in snap.state  # the spec is stored once, in process_spec
         assert sess.get(ProcessSpec, case.spec_hash) is not None
         events = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
         last = sess.scalars(events).first()
@@ -64,7 +64,7 @@ def test_two_people_completing_one_task_at_once_one_wins(factory, services, at_m
         case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
         kinds = [e.kind for e in sess.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))]
         assert kinds == ["application_submitted", "task_completed"]
-        assert case.status == "INVESTIGATING"
+        assert case.status == "VERIFYING"
 
 
 def test_a_changed_document_file_is_never_served(tmp_path):

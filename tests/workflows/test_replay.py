@@ -6,14 +6,18 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select, update
 
 from tests import factories as f
-from tests.workflows.test_engine_flow import tick, to_decision
-from workflows import replay, settings, specs
+from tests.workflows.test_engine_flow import do, tick, to_decision
+from workflows import clock, replay, settings, specs
 from workflows.store import Case, CaseEvent, CaseSnapshot, ProcessSpec, Setting, unit_of_work
 
 
+# The events of a finished case: 1 submitted, 2 accepted, 3 核对 answer, 4 visit, 5 second signature,
+# 6 review, 7 公示 published, 8 the list issued, 9 notice over (timer), 10 decision, 11 approval notice.
 def finished_case(factory, services, at_monday) -> str:
     case_no = to_decision(factory, services, f.registration())
     tick(factory, services, at_monday + timedelta(days=8))
+    with clock.frozen(at_monday + timedelta(days=8)):
+        do(factory, services, case_no, "leader-001", f.leader())
     return case_no
 
 
@@ -29,27 +33,28 @@ def test_a_finished_case_replays_step_by_step_and_its_pdf_re_renders(factory, se
     case_no = finished_case(factory, services, at_monday)
     result = verify(factory, case_no, services)
     assert result.verified, result.as_dict()
-    assert result.steps == 7  # submitted, 4 tasks, timer, document
+    assert result.steps == 11
 
 
 def test_an_edited_form_value_is_caught_at_its_step(factory, services, at_monday):
     case_no = finished_case(factory, services, at_monday)
     with unit_of_work(factory) as sess:
-        ev = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 3)).one()  # the home visit
+        ev = sess.scalars(select(CaseEvent).where(CaseEvent.seq == 4)).one()  # the home visit
+        assert '"financial_assets":"3000.00"' in ev.data
         ev.data = ev.data.replace('"financial_assets":"3000.00"', '"financial_assets":"300.00"')
     result = verify(factory, case_no)
     assert not result.verified
-    assert result.divergence.seq == 3 and result.divergence.kind == "task_completed"
-    assert any("event 3" in p for p in result.problems)
+    assert result.divergence.seq == 4 and result.divergence.kind == "task_completed"
+    assert any("event 4" in p for p in result.problems)
 
 
 def test_deleted_and_reordered_events_are_caught(factory, services, at_monday):
     case_no = finished_case(factory, services, at_monday)
     with unit_of_work(factory) as sess:
-        sess.execute(delete(CaseEvent).where(CaseEvent.seq == 4))
+        sess.execute(delete(CaseEvent).where(CaseEvent.seq == 5))
     result = verify(factory, case_no)
-    assert any("event 5" in p or "sequence" in p for p in result.problems)
-    assert result.divergence is not None and result.divergence.seq == 5  # the leader's task was never open
+    assert any("event 6" in p or "sequence" in p for p in result.problems)
+    assert result.divergence is not None and result.divergence.seq == 6  # the review was never open
 
 
 def test_an_edited_snapshot_is_caught(factory, services, at_monday):
@@ -66,7 +71,7 @@ def test_a_setting_changed_after_the_fact_makes_replay_diverge(factory, services
     with unit_of_work(factory) as sess:
         sess.execute(update(Setting).where(Setting.key == "dibao.standard.urban").values(value='"650.00"'))
     result = verify(factory, case_no)
-    assert result.divergence.seq == 3  # the assessment runs after the home visit
+    assert result.divergence.seq == 5  # the assessment runs after the second investigator signs
     with unit_of_work(factory) as sess:  # a new dated value for the future leaves the past alone
         sess.execute(update(Setting).where(Setting.key == "dibao.standard.urban").values(value='"620.00"'))
         settings.set_value(sess, "dibao.standard.urban", "6401", date(2027, 7, 1), "650.00", "future standard")
@@ -78,14 +83,16 @@ def test_the_trace_shows_the_path_at_each_step(factory, services, at_monday):
     with unit_of_work(factory) as sess:
         case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
         steps = replay.trace(sess, case)
-    assert [s.seq for s in steps] == list(range(1, 8))
-    first, third, decided, last = steps[0], steps[2], steps[4], steps[-1]
-    assert first.active == ["accept"] and "prepare" in first.completed and first.status == "ACCEPTING"
-    assert third.active == ["review"]
-    assert {"eligibility", "member_uplift", "compute_amount"} <= set(third.completed)
-    assert third.data["amount"]["total"] == "1022.00"
-    assert decided.active == ["public_notice"] and decided.status == "PUBLICIZING"
-    assert last.active == [] and {"confirm", "end_approved"} <= set(last.completed)
+    assert [s.seq for s in steps] == list(range(1, 12))
+    first, signed, published, last = steps[0], steps[4], steps[6], steps[-1]
+    assert "accept" in first.active and "prepare" in first.completed and first.status == "ACCEPTING"
+    assert "accept_due" in first.active  # the due-time timer of the open task
+    assert "review" in signed.active and signed.status == "REVIEWING"
+    assert {"eligibility", "member_uplift", "compute_amount"} <= set(signed.completed)
+    assert signed.data["amount"]["total"] == "1022.00"
+    assert "public_notice" in published.active and published.status == "PUBLICIZING"
+    assert last.status == "APPROVED" and {"confirm", "file_with_county", "end_approved"} <= set(last.completed)
+    assert not {"accept", "investigate", "review", "leader", "public_notice"} & set(last.active)
     assert "refuse" not in last.completed and "end_not_accepted" not in last.completed
 
 
@@ -114,7 +121,7 @@ def test_reordered_events_are_caught(factory, services, at_monday):
         third.seq = 4
     result = verify(factory, case_no)
     assert any(p.startswith("event 3") for p in result.problems)
-    assert result.divergence is not None and result.divergence.seq == 3  # the review came before the visit
+    assert result.divergence is not None and result.divergence.seq == 3  # the visit came before the 核对 answer
 
 
 def test_a_changed_dmn_applies_to_new_cases_and_old_cases_still_verify(factory, services, at_monday):
@@ -131,4 +138,4 @@ def test_a_changed_dmn_applies_to_new_cases_and_old_cases_still_verify(factory, 
     with unit_of_work(factory) as sess:  # force the old case onto the new rules
         sess.scalars(select(Case).where(Case.case_no == case_no)).one().spec_hash = new.hash
     forced = verify(factory, case_no)
-    assert not forced.verified and forced.divergence.seq == 3  # the eligibility decision now differs
+    assert not forced.verified and forced.divergence.seq == 5  # the eligibility decision now differs

@@ -45,7 +45,7 @@ def test_two_timer_workers_fire_each_case_once(db_url, factory, services, at_mon
             return engine.fire_timers(sess, case_id, services)
 
     results = _at_once(factory, fire)
-    assert case_row(factory, case_no).status == "APPROVED"
+    assert case_row(factory, case_no).status == "PENDING_DECISION"
     errors = [r for r in results if isinstance(r, Exception)]
     assert len([r for r in results if r is not None and r not in errors]) == 1, results
     if db_url.startswith("postgresql"):  # the second worker skips the locked case

@@ -10,11 +10,12 @@ import logging
 import mimetypes
 import threading
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from hashlib import sha256
 from importlib.resources import files
 from io import BytesIO
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -39,21 +40,40 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PDF_VARIANT = "pdf/a-3b"
 OUTPUT_INTENT = "dibao-srgb"
 
+#: Keys every document needs. Each kind adds its own ``required`` keys (a tuple inside means
+#: "at least one of these"), ``dates`` (ISO dates that must not decrease, in this order) and
+#: ``parts`` (key → the keys its dict, or each dict of its list, needs).
+COMMON_REQUIRED = ("number", "verify_code", "issued_on", "issuer")
 DOCUMENT_KINDS = {
     "approval_notice": {
         "title_zh": "最低生活保障批准通知书",
         "title_en": "Notice of approval of the minimum living guarantee",
         "template": "approval_notice.html",
-        "required": ("amount", "start_month", "certificate_no"),
+        "required": ("applicant_name", "amount", "start_month", "certificate_no"),
     },
     "refusal_notice": {
         "title_zh": "不予批准（确认）最低生活保障通知书",
         "title_en": "Notice of refusal of the minimum living guarantee",
         "template": "refusal_notice.html",
-        "required": ("reasons", "county_gov"),
+        "required": ("applicant_name", "reasons", "county_gov"),
+    },
+    "missing_materials_notice": {
+        "title_zh": "申请材料补正一次性告知书",
+        "title_en": "One-time notice of the application materials to supply",
+        "template": "missing_materials_notice.html",
+        "required": ("applicant_name", ("missing", "other_missing"), "supplement_deadline"),
+        "dates": ("issued_on", "supplement_deadline"),
+        "parts": {"missing": ("label",)},
+    },
+    "public_notice_list": {
+        "title_zh": "最低生活保障拟批准对象公示",
+        "title_en": "Public notice of the households proposed for the minimum living guarantee",
+        "template": "public_notice_list.html",
+        "required": ("batch_no", "notice_start", "notice_end", "contact_phone", "rows", "totals"),
+        "dates": ("notice_start", "notice_end"),
+        "parts": {"rows": ("applicant_name", "persons", "amount"), "totals": ("households", "persons", "amount")},
     },
 }
-COMMON_REQUIRED = ("number", "verify_code", "issued_on", "issuer", "applicant_name")
 
 
 class DocumentError(ValueError):
@@ -118,18 +138,12 @@ def render_html(kind: str, context: dict) -> str:
         The HTML text.
 
     Raises:
-        DocumentError: unknown kind, missing required fields or a malformed ``issued_on``.
+        DocumentError: unknown kind, missing required fields, a malformed or out-of-order date.
     """
     spec = DOCUMENT_KINDS.get(kind)
     if spec is None:
         raise DocumentError(f"unknown document kind {kind!r}; known: {', '.join(DOCUMENT_KINDS)}")
-    missing = [key for key in (*COMMON_REQUIRED, *spec["required"]) if context.get(key) in (None, "", [])]
-    if missing:
-        raise DocumentError(f"{kind}: missing fields {', '.join(missing)}")
-    try:
-        date.fromisoformat(context["issued_on"])
-    except (TypeError, ValueError) as exc:
-        raise DocumentError(f"{kind}: issued_on must be an ISO date, got {context['issued_on']!r}") from exc
+    _check_context(kind, spec, context)
     template = _environment().get_template(spec["template"])
     fonts = {"font_url": FONT_PATH.as_uri(), "font_family": FONT_FAMILY}
     qr = qr_svg(context["verify_url"]) if context.get("verify_url") else None
@@ -140,7 +154,7 @@ def render_pdf(kind: str, context: dict) -> bytes:
     """Render a document to PDF/A-3b bytes, identical for identical input.
 
     Args:
-        kind: a key of `DOCUMENT_KINDS` ('approval_notice' or 'refusal_notice').
+        kind: a key of `DOCUMENT_KINDS` (e.g. 'approval_notice', 'public_notice_list').
         context: the document data recorded on the case (plain JSON values).
 
     Returns:
@@ -234,6 +248,14 @@ def percent(value: str) -> str:
     return f"{number.normalize():f}%"
 
 
+def money(value) -> str:
+    """Format an amount in yuan with two decimals: '1022' → '1022.00'; other text is returned unchanged."""
+    try:
+        return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
+    except InvalidOperation:
+        return str(value)
+
+
 URL_FETCHER = DocumentURLFetcher()
 _LOCK = threading.Lock()
 _STATE = {}
@@ -248,9 +270,43 @@ def _environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(cn_date=cn_date, cn_month=cn_month, percent=percent)
+        env.filters.update(cn_date=cn_date, cn_month=cn_month, percent=percent, money=money)
         _STATE["env"] = env
     return _STATE["env"]
+
+
+def _check_context(kind: str, spec: dict, context: dict) -> None:
+    """Raise DocumentError for missing keys or parts and for malformed or out-of-order dates."""
+    def absent(keys):
+        return all(context.get(key) in (None, "", []) for key in keys)
+
+    required = [key if isinstance(key, tuple) else (key,) for key in (*COMMON_REQUIRED, *spec["required"])]
+    missing = [" or ".join(keys) for keys in required if absent(keys)]
+    for name, keys in spec.get("parts", {}).items():
+        value = context.get(name)
+        if value in (None, ""):
+            continue
+        entries = {f"{name}[{i}]": v for i, v in enumerate(value)} if isinstance(value, list) else {name: value}
+        missing += [
+            f"{label}.{key}"
+            for label, entry in entries.items()
+            for key in keys
+            if not isinstance(entry, dict) or entry.get(key) in (None, "")
+        ]
+    if missing:
+        raise DocumentError(f"{kind}: missing fields {', '.join(missing)}")
+    order = spec.get("dates", ())
+    days = {key: _iso_date(kind, key, context[key]) for key in ("issued_on", *order)}
+    for before, after in pairwise(order):
+        if days[after] < days[before]:
+            raise DocumentError(f"{kind}: {after} ({days[after]}) is before {before} ({days[before]})")
+
+
+def _iso_date(kind: str, key: str, value) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise DocumentError(f"{kind}: {key} must be an ISO date, got {value!r}") from exc
 
 
 def _font_config() -> FontConfiguration:

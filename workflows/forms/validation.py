@@ -71,7 +71,8 @@ def holds(cond: dict, data: Mapping, context: Mapping) -> bool:
         return not _same(value, cond["not_equals"])
     if "in" in cond:
         return any(_same(value, option) for option in cond["in"])
-    return isinstance(value, list) and all(item in value for item in cond["contains_all"])
+    wanted = context.get(cond["contains_all_data"]) or [] if "contains_all_data" in cond else cond["contains_all"]
+    return isinstance(value, list) and all(item in value for item in wanted)
 
 
 def _has_error(errors: Mapping[str, str], name: str) -> bool:

@@ -13,6 +13,15 @@ from .amounts import (
     month_after,
     to_decimal,
 )
+from .household import (
+    applicant_row,
+    assess_members,
+    merge_materials,
+    missing_from,
+    property_figures,
+    rigid_expense_total,
+    severe_or_ill,
+)
 from .id_number import (
     IdInfo,
     InvalidIdNumber,
@@ -29,6 +38,13 @@ __all__ = [
     "IdInfo",
     "InvalidIdNumber",
     "add_working_days",
+    "applicant_row",
+    "assess_members",
+    "merge_materials",
+    "missing_from",
+    "property_figures",
+    "rigid_expense_total",
+    "severe_or_ill",
     "age_on",
     "benefit_amount",
     "check_character",

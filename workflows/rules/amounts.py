@@ -70,16 +70,18 @@ def _income(member: dict) -> Decimal:
     return to_decimal(member["monthly_income"], "monthly_income")
 
 
-def household_figures(members: list[dict], financial_assets=0) -> dict:
+def household_figures(members: list[dict], financial_assets=0, rigid_expenses=0) -> dict:
     """Size, income and financial assets of the household as the benefit counts them.
 
     Args:
         members: Member rows with 'monthly_income' (number or numeric string). A row with
             'counted' False (e.g. someone living apart or not part of the 保障 household) is left out.
         financial_assets: The household's total financial assets; None or "" count as 0.
+        rigid_expenses: Monthly rigid expenses deducted from the income (never below 0).
 
     Returns:
-        {'persons': int, 'total_income', 'per_capita_income', 'financial_assets',
+        {'persons': int, 'gross_income', 'rigid_expenses', 'total_income' (gross − expenses, the
+        income the benefit counts), 'per_capita_income', 'financial_assets',
         'financial_assets_per_capita'}, amounts as two-decimal strings.
 
     Raises:
@@ -89,10 +91,14 @@ def household_figures(members: list[dict], financial_assets=0) -> dict:
     if not counted:
         raise ValueError("a household needs at least one counted member")
     persons = len(counted)
-    total = sum((_income(m) for m in counted), ZERO)
+    gross = sum((_income(m) for m in counted), ZERO)
+    expenses = ZERO if rigid_expenses in (None, "") else money(rigid_expenses, "rigid_expenses")
+    total = max(gross - expenses, ZERO)
     assets = ZERO if financial_assets in (None, "") else to_decimal(financial_assets, "financial_assets")
     return {
         "persons": persons,
+        "gross_income": money_text(gross),
+        "rigid_expenses": money_text(expenses),
         "total_income": money_text(total),
         "per_capita_income": money_text(total / persons),
         "financial_assets": money_text(assets),

@@ -20,17 +20,20 @@ from .case import ACTIVE_STATUSES, Case
 from .document import Document
 from .event import CaseEvent
 from .human_task import HumanTask
+from .outside_call import OutsideCall
 from .person_index import PersonIndex
 from .process_spec import ProcessSpec
 from .sequence import Sequence
 from .setting import Setting
+from .sim_record import SimEconomicRecord
 from .snapshot import CaseSnapshot
 from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 
 __all__ = [
     "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Case", "CaseEvent",
-    "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "PersonIndex", "ProcessSpec", "Sequence", "Setting",
+    "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PersonIndex", "ProcessSpec", "Sequence",
+    "Setting", "SimEconomicRecord",
     "Township", "User",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]

@@ -14,7 +14,8 @@ class Document(Base):
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    # None for a document about several cases (a township's 公示 list); each case's history records it.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True, nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
     number: Mapped[str] = mapped_column(String(40), unique=True)
     verify_code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -23,5 +23,7 @@ class HumanTask(Base):
     form: Mapped[str] = mapped_column(String(128))  # "<process_id>/<task_spec>"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set when the task's due-time boundary timer fired: the township leader sees it (督办).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,82 @@
+"""Outside-data calls a case waits for: what is asked, and how a worker answers or records an incident.
+
+A receive task marked ``outsideCall=<kind>`` makes the case wait; the step that reaches it opens
+an :class:`OutsideCall` with the request built here from the task data. A worker claims due calls
+(``FOR UPDATE SKIP LOCKED``), asks the adapter and delivers the answer to the case as the task's
+BPMN message — one step, recorded with the full answer, so replay never asks again. A failure
+leaves the call in ``incident`` with the error and a retry time; nothing on the case is lost.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .adapters import CheckFailed, EconomicDataAdapter, run_check
+from .clock import CHINA_TZ
+from .store import OutsideCall
+from .store.outside_call import DONE, INCIDENT, PENDING
+
+#: Automatic retries back off up to this long; an operator can retry at once at any time.
+MAX_BACKOFF = timedelta(hours=6)
+FIRST_BACKOFF = timedelta(minutes=5)
+
+
+def _economic_check_request(data: dict) -> dict:
+    return {"people": [{"id_no": m["id_no"], "name": m["name"]} for m in data.get("members", [])]}
+
+
+REQUESTS = {"economic_check": _economic_check_request}
+
+
+def request_for(kind: str, data: dict) -> dict:
+    """The request of an outside call of ``kind``, from the waiting task's data."""
+    if kind not in REQUESTS:
+        raise ValueError(f"no outside call of kind {kind!r}")
+    return REQUESTS[kind](data)
+
+
+def due_calls(session: Session, now: datetime, limit: int = 20) -> list[int]:
+    """Ids of calls to make now (pending, or incidents whose retry time came), rows locked, skipping locked ones."""
+    query = (
+        select(OutsideCall.id).where(OutsideCall.status.in_((PENDING, INCIDENT)), OutsideCall.next_attempt_at <= now)
+        .order_by(OutsideCall.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def claim(session: Session, call_id: int, now: datetime) -> OutsideCall | None:
+    """The call, locked for this worker, if it is still due (None if another worker has it or it is done)."""
+    call = session.scalars(
+        select(OutsideCall).where(OutsideCall.id == call_id).with_for_update(skip_locked=True)
+    ).first()
+    if call is None or call.status == DONE or call.next_attempt_at > now:
+        return None
+    return call
+
+
+def ask(call: OutsideCall, adapter: EconomicDataAdapter, now: datetime) -> dict:
+    """Ask the outside system; raises CheckFailed (or any adapter error) on failure."""
+    if call.kind == "economic_check":
+        return run_check(adapter, call.request["people"], now.astimezone(CHINA_TZ).isoformat())
+    raise ValueError(f"no adapter call for {call.kind!r}")
+
+
+def record_failure(call: OutsideCall, error: Exception, now: datetime) -> None:
+    """Put the call in incident with the error; the next automatic try backs off exponentially."""
+    call.attempts += 1
+    call.status = INCIDENT
+    call.last_error = str(error) if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
+    call.next_attempt_at = now + min(FIRST_BACKOFF * (2 ** (call.attempts - 1)), MAX_BACKOFF)
+
+
+def record_success(call: OutsideCall, now: datetime) -> None:
+    """Mark the call answered."""
+    call.attempts += 1
+    call.status, call.finished_at, call.last_error = DONE, now, None
+
+
+def retry_now(call: OutsideCall, now: datetime) -> None:
+    """An operator's retry: due at once."""
+    if call.status != DONE:
+        call.next_attempt_at = now
