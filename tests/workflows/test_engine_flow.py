@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from workflows import clock, engine, history, procedure, queries, settings
+from workflows import clock, engine, history, procedure, queries, replay, settings
 from workflows.adapters.simulator import SimulatorAdapter, add_record
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows.store import Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, User, unit_of_work
@@ -186,7 +186,8 @@ def test_incomplete_materials_notice_then_supplied(factory, services, at_monday)
     with pytest.raises(Invalid) as err:  # five core materials, but an entrusted application also needs its 委托书
         do(factory, services, case_no, "clerk-001", f.accept())
     assert "materials" in err.value.details
-    do(factory, services, case_no, "clerk-001", f.accept("incomplete", materials=f.CORE_MATERIALS[:3], other="近三个月工资流水"))
+    incomplete = f.accept("incomplete", materials=f.CORE_MATERIALS[:3], other="近三个月工资流水")
+    do(factory, services, case_no, "clerk-001", incomplete)
     case = case_row(factory, case_no)
     assert case.status == "WAITING_MATERIALS"
     with unit_of_work(factory) as sess:
@@ -197,7 +198,8 @@ def test_incomplete_materials_notice_then_supplied(factory, services, at_monday)
     for label in ("家庭经济状况核对授权书", "收入、财产申报及诚信承诺", "代办委托书", "近三个月工资流水"):
         assert label in printed
     assert open_task(factory, case_no).due_on == date(2026, 12, 14)  # 10 working days to supply
-    do(factory, services, case_no, "clerk-001", f.supplement(supplied=["income_declaration", "authorization", "entrustment"]))
+    supplied = f.supplement(supplied=["income_declaration", "authorization", "entrustment"])
+    do(factory, services, case_no, "clerk-001", supplied)
     assert open_task(factory, case_no).task_spec == "accept"
     do(factory, services, case_no, "clerk-001", f.accept(materials=[*f.CORE_MATERIALS, "entrustment"]))
     assert case_row(factory, case_no).status == "VERIFYING"
@@ -272,7 +274,8 @@ def test_a_vehicle_found_by_the_economic_check_makes_the_household_ineligible(fa
     do(factory, services, case_no, "clerk-001", f.accept())
     with unit_of_work(factory) as sess:
         spouse = sub["members"][1]["id_no"]
-        add_record(sess, "vehicle", spouse, {"id_no": spouse, "plate": "宁A·8K123", "kind": "小型轿车", "exempt": False})
+        car = {"id_no": spouse, "plate": "宁A·8K123", "kind": "小型轿车", "exempt": False}
+        add_record(sess, "vehicle", spouse, car)
     assert check(factory, services, case_no)
     visit(factory, services, case_no, sub)  # the visit saw no car: the check's evidence still counts
     data = data_of(factory, case_no)
@@ -333,6 +336,22 @@ def test_objection_sends_the_case_back_and_to_a_fresh_notice(factory, services, 
     assert data["objections"][0]["content"].startswith("反映该户")
     assert tick(factory, services, at_monday + timedelta(days=9)) == 1
     assert case_row(factory, case_no).status == "PENDING_DECISION"
+    assert verified(factory, case_no)  # messages replay: the objection and both batches
+
+
+def verified(factory, case_no: str) -> bool:
+    with unit_of_work(factory) as sess:
+        result = replay.verify_case(sess, case_row(factory, case_no))
+    assert result.verified, result.as_dict()
+    return True
+
+
+def test_when_the_notice_does_not_count_the_time_limit_moves(factory, services, at_monday):
+    with unit_of_work(factory) as sess:
+        settings.set_value(sess, "dibao.deadline.notice_counts", "", date(2020, 1, 1), False, "test: notice excluded")
+    case_no = to_decision(factory, services)
+    # 30 Nov – 6 Dec holds 5 working days: 12 Jan + 5 working days = 19 Jan
+    assert case_row(factory, case_no).case_deadline == date(2027, 1, 19)
 
 
 def test_a_case_not_yet_publicised_cannot_be_approved(factory, services, at_monday):
@@ -367,7 +386,8 @@ def test_near_relative_case_is_flagged_and_checked_by_the_district(factory, serv
 
 
 def test_application_at_another_window_is_routed_to_the_responsible_township(factory, services, at_monday):
-    sub = f.registration(responsible_township="640104002", residence_basis="residence", residence_proof_note="居住证 64010420261234")
+    sub = f.registration(responsible_township="640104002", residence_basis="residence",
+                         residence_proof_note="居住证 64010420261234")
     case_no = start(factory, services, sub, clerk="clerk-001")
     case = case_row(factory, case_no)
     assert (case.township_code, case.received_by) == ("640104002", "640104001")
@@ -377,6 +397,7 @@ def test_application_at_another_window_is_routed_to_the_responsible_township(fac
         do(factory, services, case_no, "clerk-001", f.accept())
     do(factory, services, case_no, "clerk-002", f.accept(materials=[*f.CORE_MATERIALS, "residence_proof"]))
     assert case_row(factory, case_no).status == "VERIFYING"
+    assert verified(factory, case_no)  # replayed with each step's township settings
 
 
 def test_the_time_limit_is_extended_once_with_a_reason(factory, services, at_monday):
@@ -386,13 +407,15 @@ def test_the_time_limit_is_extended_once_with_a_reason(factory, services, at_mon
     with unit_of_work(factory) as sess, pytest.raises(Invalid):
         procedure.extend_deadline(sess, user(sess, "leader-001"), case_no, {"reason": ""}, services)
     with unit_of_work(factory) as sess:
-        procedure.extend_deadline(sess, user(sess, "leader-001"), case_no, {"reason": "家庭成员在外地，需函询核实"}, services)
+        reason = {"reason": "家庭成员在外地，需函询核实"}
+        procedure.extend_deadline(sess, user(sess, "leader-001"), case_no, reason, services)
     case = case_row(factory, case_no)
     assert case.deadline_extended and case.case_deadline == date(2027, 2, 2)  # 45 working days after 30 Nov
     with unit_of_work(factory) as sess, pytest.raises(Conflict):
         procedure.extend_deadline(sess, user(sess, "leader-001"), case_no, {"reason": "再次延期"}, services)
     assert case_row(factory, case_no).case_deadline == date(2027, 2, 2)
     assert open_task(factory, case_no).task_spec == "review"  # the case itself did not move
+    assert verified(factory, case_no)
 
 
 def test_overdue_task_is_escalated_to_the_leader(factory, services, at_monday):
