@@ -32,6 +32,7 @@ def registration(members: list[dict] | None = None, **overrides) -> dict:
     data = {
         "applicant_phone": "13900001111",
         "address": "兴庆区凤凰北街幸福小区3号楼2单元501",
+        "community": "幸福社区",
         "hukou_address": "",
         "responsible_township": "640104001",
         "residence_basis": "hukou",

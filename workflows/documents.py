@@ -32,6 +32,7 @@ class DocumentIntegrityError(DomainError):
 
 PREFIXES = {
     "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
+    "not_accepted_notice": "BS",
 }
 RELATION_LABELS = {
     "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
@@ -128,6 +129,8 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
             received=[labels.get(code, code) for code in data.get("materials", [])],
             supplement_deadline=data["supplement_deadline"],
         )
+    elif kind == "not_accepted_notice":
+        context.update(reasons=[data.get("accept_note") or ""])
     else:
         context.update(reasons=data.get("refusal_reasons", []))
     return context
@@ -186,7 +189,8 @@ STANDARD_CLASS_LABELS = {"urban": "城市低保", "rural": "农村低保"}
 def _notice_row(case: Case, data: dict, masked: bool) -> dict:
     name = data["applicant"]["name"]
     return {
-        "case_no": case.case_no, "applicant_name": mask_name(name) if masked else name, "community": "",
+        "case_no": case.case_no, "applicant_name": mask_name(name) if masked else name,
+        "community": data.get("community", ""),
         "persons": int(data["amount"]["persons"]), "amount": data["amount"]["total"],
         "standard_class_label": STANDARD_CLASS_LABELS.get(data.get("standard_class"), ""),
     }

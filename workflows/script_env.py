@@ -91,6 +91,9 @@ def environment(ctx: StepContext) -> dict:
         "missing_from": rules.missing_from,
         "merge_materials": rules.merge_materials,
         "working_day_deadline": working_day_deadline,
+        # the case's time limit: acceptance + the limit in force (+ notice days when they do not count)
+        "deadline_of": lambda c: rules.add_working_days(
+            date.fromisoformat(c["accepted_on"]), int(c["limit_wd"]) + int(c.get("notice_wd", 0))).isoformat(),
         # working days from a to b, both counted (a notice period that the case limit may exclude)
         "working_days_in": lambda a, b: rules.working_days_between(
             date.fromisoformat(a) - timedelta(days=1), date.fromisoformat(b)),

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from workflows import clock, engine, history, procedure, queries, replay, settings
+from workflows import clock, engine, history, procedure, queries, replay, rules, settings
 from workflows.adapters.simulator import SimulatorAdapter, add_record
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows.store import Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, User, unit_of_work
@@ -230,6 +230,10 @@ def test_not_accepted_ends_and_frees_the_people(factory, services, at_monday):
     case = case_row(factory, case_no)
     assert case.status == "NOT_ACCEPTED"
     with unit_of_work(factory) as sess:
+        docs = sess.scalars(select(Document).where(Document.case_id == case.id)).all()
+        printed = [e.data for e in queries.case_events(sess, case) if e.kind == "document_issued"][0]
+    assert [d.kind for d in docs] == ["not_accepted_notice"] and "户籍不在本辖区" in printed
+    with unit_of_work(factory) as sess:
         assert queries.case_open_tasks(sess, case) == []
         assert sess.scalars(select(PersonIndex).where(PersonIndex.case_id == case.id)).all() == []
     start(factory, services)  # the same household may apply again
@@ -352,6 +356,9 @@ def test_when_the_notice_does_not_count_the_time_limit_moves(factory, services, 
     case_no = to_decision(factory, services)
     # 30 Nov – 6 Dec holds 5 working days: 12 Jan + 5 working days = 19 Jan
     assert case_row(factory, case_no).case_deadline == date(2027, 1, 19)
+    with unit_of_work(factory) as sess:  # an extension keeps the notice days excluded
+        procedure.extend_deadline(sess, user(sess, "leader-001"), case_no, {"reason": "需函询外地单位"}, services)
+    assert case_row(factory, case_no).case_deadline == rules.add_working_days(date(2026, 11, 30), 45 + 5)
 
 
 def test_a_case_not_yet_publicised_cannot_be_approved(factory, services, at_monday):

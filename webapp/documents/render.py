@@ -57,6 +57,12 @@ DOCUMENT_KINDS = {
         "template": "refusal_notice.html",
         "required": ("applicant_name", "reasons", "county_gov"),
     },
+    "not_accepted_notice": {
+        "title_zh": "最低生活保障申请不予受理通知书",
+        "title_en": "Notice that the application is not accepted",
+        "template": "not_accepted_notice.html",
+        "required": ("applicant_name", "reasons", "county_gov"),
+    },
     "missing_materials_notice": {
         "title_zh": "申请材料补正一次性告知书",
         "title_en": "One-time notice of the application materials to supply",
