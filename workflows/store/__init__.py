@@ -62,9 +62,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    Base.metadata.create_all(engine)
+def create_schema(engine: Engine) -> str:
+    """Create the schema in an empty database, or upgrade an existing one to the newest revision.
+
+    Safe to repeat; see ``workflows.store.schema`` (Alembic migrations in ``store/migrations``).
+
+    Returns:
+        The revision the database is at now.
+    """
+    from . import schema  # noqa: PLC0415 - Alembic is loaded only by the commands that change the schema
+
+    return schema.upgrade(engine)
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamped, UTCDateTime, utcnow
@@ -36,9 +36,9 @@ class Case(Timestamped, Base):
     # The window that registered the case, when another township is responsible (异地受理).
     received_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
     # 近亲属 of staff declared: registered separately (单独登记备案) and checked by the district.
-    near_relative: Mapped[bool] = mapped_column(Boolean, default=False)
-    deadline_extended: Mapped[bool] = mapped_column(Boolean, default=False)
-    objection_count: Mapped[int] = mapped_column(Integer, default=0)
+    near_relative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deadline_extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    objection_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
