@@ -38,15 +38,51 @@ def test_every_form_file_passes_the_meta_schema(path):
     Draft202012Validator.check_schema(form.json_schema())
 
 
-def test_the_application_has_its_five_forms():
-    assert form_ids("dibao_application") == ["accept", "investigate", "leader", "review", "start"]
+def test_the_application_has_its_task_and_message_forms():
+    assert form_ids("dibao_application") == [
+        "accept", "cosign", "county_check", "deadline_extension", "deliberation", "investigate", "leader",
+        "objection", "review", "start", "supplement",
+    ]
+
+
+def caught_messages(root: ET.Element, process: ET.Element) -> set[str]:
+    """The names of the messages ``process`` waits for: receive tasks and message catch events (any depth)."""
+    names = {m.get("id"): m.get("name") for m in root.iter(f"{BPMN}message")}
+    refs = {task.get("messageRef") for task in process.iter(f"{BPMN}receiveTask")}
+    for kind in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
+        for event in process.iter(f"{BPMN}{kind}"):
+            refs |= {d.get("messageRef") for d in event.iter(f"{BPMN}messageEventDefinition")}
+    return {names[ref] for ref in refs if ref in names}
 
 
 @pytest.mark.parametrize("bpmn", sorted((ROOT / "bpmn").glob("*.bpmn")), ids=lambda p: p.name)
 def test_each_user_task_has_exactly_one_form_and_no_form_is_orphaned(bpmn):
-    for process in ET.parse(bpmn).getroot().iter(f"{BPMN}process"):
+    root = ET.parse(bpmn).getroot()
+    for process in root.iter(f"{BPMN}process"):
         tasks = {t.get("id") for t in process.iter(f"{BPMN}userTask")}
-        assert set(form_ids(process.get("id"))) == tasks | {"start"}
+        forms = set(form_ids(process.get("id")))
+        assert tasks | {"start"} <= forms, "a user task has no form"
+        assert forms - tasks - {"start"} <= caught_messages(root, process), "a form is neither a task nor a message"
+
+
+def test_the_message_forms_are_the_messages_people_send():
+    root = ET.parse(ROOT / "bpmn" / "dibao_application.bpmn").getroot()
+    process = next(p for p in root.iter(f"{BPMN}process") if p.get("id") == "dibao_application")
+    tasks = {t.get("id") for t in process.iter(f"{BPMN}userTask")}
+    assert {"objection", "deadline_extension"} <= caught_messages(root, process)
+    assert set(form_ids("dibao_application")) - tasks - {"start"} == {"objection", "deadline_extension"}
+
+
+def test_only_caught_messages_make_a_form_legitimate():
+    xml = (
+        f'<definitions xmlns="{BPMN[1:-1]}"><message id="m1" name="objection"/><message id="m2" name="sent"/>'
+        '<process id="p"><userTask id="t"/><receiveTask id="r" messageRef="m1"/>'
+        '<intermediateThrowEvent id="x"><messageEventDefinition messageRef="m2"/></intermediateThrowEvent>'
+        "</process></definitions>"
+    )
+    root = ET.fromstring(xml)
+    process = next(root.iter(f"{BPMN}process"))
+    assert caught_messages(root, process) == {"objection"}  # "sent" is thrown, not caught: its form is an orphan
 
 
 def test_load_form_caches_and_exposes_the_definition():
@@ -147,3 +183,31 @@ def test_duplicate_field_names_and_bad_rules_are_refused():
     with pytest.raises(FormError) as err:
         form_from_dict(raw)
     assert "unknown field 'zz'" in str(err.value) and "'y' is not an option of 'a'" in str(err.value)
+
+
+def _rule_form(then: dict) -> dict:
+    raw = minimal(type="multiselect", options=[{"value": "x", "label": TEXT}])
+    raw["rules"] = [{"if": {"field": "a", "in": ["x"]}, "then": then, "field": "a", "message": TEXT}]
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("then", "expected"),
+    [
+        ({"field": "a", "contains_all_data": "Bad-Name"}, "'Bad-Name' does not match"),
+        ({"field": "a", "contains_all": ["x"], "contains_all_data": "d"}, "is valid under each of"),
+        ({"field": "a", "contains_all": ["y"]}, "'y' is not an option of 'a'"),
+    ],
+)
+def test_broken_list_conditions_are_refused(then, expected):
+    with pytest.raises(FormError) as err:
+        form_from_dict(_rule_form(then))
+    assert expected in str(err.value)
+
+
+def test_contains_all_data_names_a_task_data_list():
+    form = form_from_dict(_rule_form({"field": "a", "contains_all_data": "required_materials"}))
+    assert form.rules[0]["then"] == {"field": "a", "contains_all_data": "required_materials"}
+    accept = load_form("dibao_application", "accept")
+    assert accept.rules[0]["then"] == {"field": "materials", "contains_all_data": "required_materials"}
+    assert accept.field("required_materials")["readonly"] is True

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from tests import factories as f
+from workflows import clock
 from workflows.forms import FORM_KEY, form_from_dict, load_form, validate_submission
 from workflows.rules.id_number import parse_id_number
 
@@ -178,11 +179,59 @@ def test_required_fields_must_be_filled(blank, locale):
         ("not_accept", "", {"accept_note": "请填写不予受理的理由"}),
         ("not_accept", "户籍不在本辖区", {}),
         ("accept", "", {}),
+        ("incomplete", "", {}),
     ],
 )
 def test_required_if(decision, note, errors):
     data = f.accept(decision, note)
-    assert check(data, load_form("dibao_application", "accept"))[1] == errors
+    context = {"required_materials": f.CORE_MATERIALS}
+    assert check(data, load_form("dibao_application", "accept"), context)[1] == errors
+
+
+@pytest.mark.parametrize(
+    ("form_id", "data", "errors"),
+    [
+        ("start", f.registration(residence_basis="residence"), {"residence_proof_note": "请填写居住证明"}),
+        ("start", f.registration(residence_basis="residence", residence_proof_note="居住证 6401-2024-001"), {}),
+        ("start", f.registration(channel="committee"),
+         {"agent_name": "请填写代办人（单位）", "entrustment_ref": "请填写委托书编号及日期"}),
+        ("start", f.registration(channel="other", agent_name="李四", entrustment_ref="WT-2026-15，2026-11-28"), {}),
+        ("start", f.registration(near_relative_declared=True), {"near_relative_details": "请填写近亲属关系说明"}),
+        ("start", f.registration(near_relative_declared="on", near_relative_details="李建国之弟为社区主任"), {}),
+        ("cosign", f.cosign("redo") | {"cosign_comment": ""}, {"cosign_comment": "请填写意见"}),
+        ("cosign", f.cosign("redo"), {}),
+        ("cosign", f.cosign() | {"cosign_present": False},
+         {"cosign_present": "请勾选“本人参加了此次入户调查，调查记录属实”"}),
+        ("leader", f.leader("reject"), {"leader_comment": "请填写理由"}),
+        ("leader", f.leader("reinvestigate"), {"leader_comment": "请填写理由"}),
+        ("leader", f.leader("reinvestigate", "收入需补充核实"), {}),
+    ],
+)
+def test_required_if_in_the_new_forms(form_id, data, errors):
+    assert check(data, load_form("dibao_application", form_id))[1] == errors
+
+
+@pytest.mark.parametrize(
+    ("form_id", "data", "errors"),
+    [
+        ("objection", f.objection(), {}),
+        ("objection", f.objection() | {"content": "", "channel": "fax"},
+         {"channel": "请选择有效的选项", "content": "请填写异议内容"}),
+        ("objection", f.objection() | {"received_on": "2026-12-02"}, {"received_on": "收到日期不能晚于今天"}),
+        ("deadline_extension", {"reason": "家庭成员在外地务工，需异地核实收入"}, {}),
+        ("deadline_extension", {"reason": "  "}, {"reason": "请填写延期理由"}),
+        ("deliberation", f.deliberation(), {}),
+        ("deliberation", f.deliberation() | {"deliberation_participants": "2"},
+         {"deliberation_participants": "参加评议人数不能小于3"}),
+        ("county_check", f.county_check("reinvestigate"), {}),
+        ("county_check", f.county_check() | {"county_result": ""}, {"county_result": "请选择核查结论"}),
+        ("supplement", f.supplement(supplied=["hukou_book", "hukou_book"]), {}),
+        ("supplement", f.supplement("later"), {"supplement_decision": "请选择有效的选项"}),
+    ],
+)
+def test_the_new_forms_validate_their_fields(form_id, data, errors):
+    with clock.frozen(f.MONDAY):
+        assert check(data, load_form("dibao_application", form_id))[1] == errors
 
 
 @pytest.mark.parametrize(("level", "kind", "ok"), [("0", "", True), ("2", "", False), ("2", "physical", True)])
@@ -191,6 +240,15 @@ def test_required_if_within_a_table_row(level, kind, ok):
     sub["members"][1].update(disability_level=level, disability_kind=kind)
     errors = check(sub, load_form("dibao_application", "start"))[1]
     assert errors == ({} if ok else {"members.1.disability_kind": "请选择残疾类别"})
+
+
+@pytest.mark.parametrize(("excluded", "reason", "ok"), [(False, "", True), (True, "", False), (True, "prison", True)])
+def test_an_excluded_member_needs_a_reason(excluded, reason, ok):
+    members = f.registration()["members"]
+    visit = f.investigate(members)
+    visit["members_verified"][2].update(excluded=excluded, exclusion_reason=reason)
+    errors = check(visit, load_form("dibao_application", "investigate"), {"members": members})[1]
+    assert errors == ({} if ok else {"members_verified.2.exclusion_reason": "请选择不计入原因"})
 
 
 @pytest.mark.parametrize(
@@ -224,7 +282,12 @@ def test_a_valid_registration_is_cleaned_and_typed():
     sub["members"][1]["serious_illness"] = "on"
     clean, errors = check(sub, load_form("dibao_application", "start"))
     assert errors == {}
-    assert set(clean) == {"applicant_phone", "address", "hukou_address", "standard_class", "reason", "members"}
+    assert set(clean) == {
+        "applicant_phone", "address", "community", "hukou_address", "responsible_township", "residence_basis",
+        "residence_proof_note", "channel", "agent_name", "entrustment_ref", "household_type", "standard_class",
+        "reason", "near_relative_declared", "near_relative_details", "members",
+    }
+    assert (clean["channel"], clean["household_type"], clean["near_relative_declared"]) == ("self", "family", False)
     assert clean["members"][0]["monthly_income"] == "600.00"
     assert clean["members"][1]["serious_illness"] is True
     assert clean["members"][2] == {**sub["members"][2], "monthly_income": "0.00"}

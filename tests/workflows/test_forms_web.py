@@ -46,7 +46,7 @@ def as_post(data: dict, prefix: str = "") -> list[tuple[str, str]]:
             pairs += [(name, v) for v in value]
         elif value is True:
             pairs.append((name, "on"))
-        elif value not in (False, None):
+        elif value is not False and value is not None:  # not "not in (False, None)": 0 == False
             pairs.append((name, str(value)))
     return pairs
 
@@ -81,6 +81,18 @@ def test_multiselect_uses_every_ticked_box():
     assert decode_web_form(ACCEPT, FakePost([]))["materials"] == []
 
 
+def test_a_readonly_multiselect_shows_the_task_data_and_ignores_the_post():
+    required = [*f.CORE_MATERIALS, "entrustment"]
+    post = FakePost([("required_materials", "application_form"), *as_post(f.accept(materials=list(f.CORE_MATERIALS)))])
+    data = decode_web_form(ACCEPT, post, {"required_materials": required})
+    assert data["required_materials"] == required
+    assert "required_materials" not in decode_web_form(ACCEPT, post)
+    errors = validate_submission(ACCEPT, data, {"required_materials": required}, today=date(2026, 12, 1))[1]
+    assert errors == {"materials": "应交材料不齐全，不能受理：请选择“一次性告知补正”"}
+    assert initial_values(ACCEPT, {"required_materials": required})["required_materials"] == required
+    assert initial_values(ACCEPT, {})["required_materials"] == []
+
+
 def test_rows_from_tables_keep_every_row_and_show_readonly_values():
     context = {"members": f.registration()["members"]}
     visit = f.investigate(context["members"])
@@ -88,15 +100,27 @@ def test_rows_from_tables_keep_every_row_and_show_readonly_values():
     data = decode_web_form(INVESTIGATE, post, context)
     assert len(data["members_verified"]) == 3
     assert data["members_verified"][2] == {
-        "name": "李小明", "id_no": context["members"][2]["id_no"], "serious_illness": False
+        "name": "李小明", "id_no": context["members"][2]["id_no"], "excluded": False, "serious_illness": False
     }
     without_context = decode_web_form(INVESTIGATE, post)["members_verified"]
     assert len(without_context) == 2 and "name" not in without_context[0]
     errors = validate_submission(INVESTIGATE, data, context, today=date(2026, 12, 1))[1]
     assert errors == {
-        "members_verified.2.monthly_income": "请填写核实月收入（元）",
+        "members_verified.2.labor_capacity": "请选择劳动能力",
         "members_verified.2.disability_level": "请选择残疾等级",
     }
+
+
+def test_a_posted_home_visit_decodes_and_validates():
+    context = {"members": f.registration()["members"]}
+    visit = f.investigate(context["members"], visit_date="2026-11-30", medical_expense="120.5")
+    visit["members_verified"][1].update(excluded=True, exclusion_reason="prison", wage_income="0")
+    data = decode_web_form(INVESTIGATE, FakePost(as_post(visit)), context)
+    clean, errors = validate_submission(INVESTIGATE, data, context, today=date(2026, 12, 1))
+    assert errors == {}
+    assert (clean["homes"], clean["medical_expense"], clean["education_expense"]) == (0, "120.50", None)
+    assert [(r["excluded"], r["exclusion_reason"], r["wage_income"]) for r in clean["members_verified"]] == [
+        (False, "", "600.00"), (True, "prison", "0.00"), (False, "", "0.00")]
 
 
 def test_posted_readonly_values_are_not_read():
@@ -118,23 +142,28 @@ def test_initial_values_of_a_new_registration():
     assert values["members"] == [] and values["applicant_phone"] is None and values["standard_class"] is None
 
 
-def test_initial_values_prefill_the_investigation_from_the_declared_figures():
+def test_initial_values_prefill_the_investigation_from_the_registered_members():
     members = f.registration()["members"]
+    members[1].update(disability_level="3", disability_kind="mental", serious_illness=True)
     values = initial_values(INVESTIGATE, {"members": members, "visit_date": "2026-11-30"})
     assert values["visit_date"] == "2026-11-30"
-    assert values["has_vehicle"] is False and values["findings"] is None
+    assert values["has_vehicle"] is False and values["findings"] is None and values["neighbours"] == []
     assert values["members_verified"][1] == {
-        "name": "李建国", "id_no": members[1]["id_no"], "monthly_income": "300", "disability_level": "0",
-        "disability_kind": "", "serious_illness": False,
+        "name": "李建国", "id_no": members[1]["id_no"], "excluded": False, "exclusion_reason": None,
+        "wage_income": None, "business_income": None, "property_income": None, "transfer_income": None,
+        "excluded_income": None, "labor_capacity": None, "disability_level": "3", "disability_kind": "mental",
+        "serious_illness": True,
     }
 
 
 def test_initial_values_prefer_what_was_entered_before():
     members = f.registration()["members"]
-    earlier = [{"name": "X", "id_no": "Y", "monthly_income": "450.00"}, {}, {}]
+    earlier = [{"name": "X", "id_no": "Y", "wage_income": "450.00", "disability_level": "2", "excluded": True}, {}, {}]
     values = initial_values(INVESTIGATE, {"members": members, "members_verified": earlier})
     first = values["members_verified"][0]
-    assert (first["name"], first["monthly_income"], first["disability_level"]) == ("张秀兰", "450.00", "0")
+    assert (first["name"], first["id_no"]) == ("张秀兰", members[0]["id_no"])
+    assert (first["wage_income"], first["disability_level"], first["excluded"]) == ("450.00", "2", True)
+    assert values["members_verified"][1]["disability_level"] == "0"  # nothing entered: the registered value
 
 
 def _imports(path: Path) -> set[str]:

@@ -20,22 +20,58 @@ def member(name: str, income, **extra) -> dict:
 THREE = [member("张秀兰", "600"), member("李建国", 300), member("李小明", "0")]
 
 
-def amount(members, categories=None, eligible=True, standard="620", rates=None, **kw) -> dict:
-    household = household_figures(members)
+def amount(members, categories=None, eligible=True, standard="620", rates=None, expenses=0, **kw) -> dict:
+    household = household_figures(members, rigid_expenses=expenses)
     categories = categories if categories is not None else [["none"]] * len(members)
     return benefit_amount(standard, household, members, categories, rates or RATES, eligible, "1.5", **kw)
 
 
 def test_household_figures_of_the_domain_example():
     assert household_figures(THREE, financial_assets="3000") == {
-        "persons": 3, "total_income": "900.00", "per_capita_income": "300.00",
-        "financial_assets": "3000.00", "financial_assets_per_capita": "1000.00",
+        "persons": 3, "gross_income": "900.00", "rigid_expenses": "0.00", "total_income": "900.00",
+        "per_capita_income": "300.00", "financial_assets": "3000.00", "financial_assets_per_capita": "1000.00",
     }
+
+
+def test_rigid_expenses_are_deducted_from_the_income():
+    figures = household_figures(THREE, "3000", rigid_expenses="150")
+    assert (figures["gross_income"], figures["rigid_expenses"], figures["total_income"]) == (
+        "900.00", "150.00", "750.00")
+    assert figures["per_capita_income"] == "250.00"
+    assert figures["financial_assets_per_capita"] == "1000.00"  # assets are not touched by expenses
+
+
+def test_expenses_above_the_income_leave_no_income_never_a_negative_one():
+    figures = household_figures(THREE, rigid_expenses="1200.5")
+    assert (figures["gross_income"], figures["rigid_expenses"], figures["total_income"]) == (
+        "900.00", "1200.50", "0.00")
+    assert figures["per_capita_income"] == "0.00"
+    assert household_figures(THREE, rigid_expenses="900")["total_income"] == "0.00"
+
+
+@pytest.mark.parametrize(("expenses", "stated"), [(None, "0.00"), ("", "0.00"), (0, "0.00"), ("0.005", "0.01"),
+                                                  (99.9, "99.90")])
+def test_rigid_expenses_are_money(expenses, stated):
+    figures = household_figures(THREE, rigid_expenses=expenses)
+    assert figures["rigid_expenses"] == stated
+    assert Decimal(figures["total_income"]) == Decimal("900.00") - Decimal(stated)
+
+
+@pytest.mark.parametrize("expenses", ["abc", "NaN", True, [1]])
+def test_rigid_expenses_must_be_a_number(expenses):
+    with pytest.raises(ValueError, match="rigid_expenses"):
+        household_figures(THREE, rigid_expenses=expenses)
+
+
+def test_the_benefit_tops_up_the_income_after_expenses():
+    result = amount(THREE, expenses="150")
+    assert (result["per_capita_income"], result["base"], result["total"]) == ("250.00", "1110.00", "1110.00")
+    assert amount([member("甲", "700")], expenses="100")["base"] == "20.00"  # 620 − (700 − 100)
 
 
 def test_members_not_counted_are_left_out_of_the_household():
     figures = household_figures([*THREE, member("在外务工", "5000", counted=False)])
-    assert (figures["persons"], figures["total_income"]) == (3, "900.00")
+    assert (figures["persons"], figures["gross_income"], figures["total_income"]) == (3, "900.00", "900.00")
 
 
 @pytest.mark.parametrize("members", [[], [member("只有一人", "100", counted=False)]])
@@ -164,18 +200,32 @@ CATEGORY_LISTS = st.lists(st.sampled_from(["elderly", "minor", "severe_disabilit
 
 
 @given(incomes=st.lists(CENTS, min_size=1, max_size=6), standard=st.decimals(min_value=1, max_value=5000, places=2),
-       eligible=st.booleans(), data=st.data())
-def test_total_is_never_negative_and_base_is_zero_at_or_above_the_standard(incomes, standard, eligible, data):
+       eligible=st.booleans(), expenses=CENTS, data=st.data())
+def test_total_is_never_negative_and_base_is_zero_at_or_above_the_standard(incomes, standard, eligible, expenses,
+                                                                           data):
     members = [member(f"m{i}", income) for i, income in enumerate(incomes)]
     categories = [data.draw(CATEGORY_LISTS) for _ in members]
-    result = amount(members, categories, eligible=eligible, standard=str(standard))
+    result = amount(members, categories, eligible=eligible, standard=str(standard), expenses=expenses)
     total, base, pci = Decimal(result["total"]), Decimal(result["base"]), Decimal(result["per_capita_income"])
     assert total >= 0 and base >= 0
     assert total == base + Decimal(result["uplift_total"])
-    income = sum(Decimal(i) for i in incomes)
+    income = max(sum(Decimal(i) for i in incomes) - Decimal(expenses), Decimal(0))
     if income >= standard * len(members) or not eligible:
         assert base == 0
     else:
         assert base == standard * len(members) - income
         assert abs(base - (standard - pci) * len(members)) <= Decimal("0.01") * len(members)
     assert len(result["uplifts"]) <= len(members)
+
+
+@given(incomes=st.lists(CENTS, min_size=1, max_size=8), expenses=CENTS)
+def test_figures_after_expenses_are_never_negative_and_add_up(incomes, expenses):
+    figures = household_figures([member(f"m{i}", income) for i, income in enumerate(incomes)],
+                                rigid_expenses=expenses)
+    gross, total = Decimal(figures["gross_income"]), Decimal(figures["total_income"])
+    persons, pci = figures["persons"], Decimal(figures["per_capita_income"])
+    assert gross == sum(Decimal(i) for i in incomes)
+    assert total >= 0 and pci >= 0
+    assert total == max(gross - Decimal(figures["rigid_expenses"]), Decimal(0))
+    # the per-capita figure is rounded once, to the cent: persons × it is within half a cent per person of the total
+    assert abs(pci * persons - total) <= Decimal("0.005") * persons

@@ -71,7 +71,9 @@ def holds(cond: dict, data: Mapping, context: Mapping) -> bool:
         return not _same(value, cond["not_equals"])
     if "in" in cond:
         return any(_same(value, option) for option in cond["in"])
-    wanted = context.get(cond["contains_all_data"]) or [] if "contains_all_data" in cond else cond["contains_all"]
+    wanted = context.get(cond["contains_all_data"]) if "contains_all_data" in cond else cond["contains_all"]
+    if not isinstance(wanted, list):  # the process did not state the list: refuse rather than wave through
+        return False
     return isinstance(value, list) and all(item in value for item in wanted)
 
 

@@ -24,8 +24,15 @@ def severe_or_ill(member: dict) -> bool:
 
 
 def applicant_row(members: list[dict]) -> dict:
-    """The member registered as 本人."""
-    return next(m for m in members if m.get("relation") == "self")
+    """The member registered as 本人.
+
+    Raises:
+        ValueError: if no member is registered as 本人.
+    """
+    for member in members:
+        if member.get("relation") == "self":
+            return member
+    raise ValueError("no member is registered as the applicant (本人)")
 
 
 def _amount(row: dict, key: str) -> Decimal:
@@ -99,10 +106,10 @@ def property_figures(check: dict | None, financial_assets, homes, commercial_pro
 
 def rigid_expense_total(medical, education) -> str:
     """Monthly rigid expenses (medical and education costs the household bears itself)."""
-    total = sum((ZERO if v in (None, "") else to_decimal(v, "expense") for v in (medical, education)), ZERO)
-    if total < 0:
+    amounts = [ZERO if v in (None, "") else to_decimal(v, "expense") for v in (medical, education)]
+    if any(a < 0 for a in amounts):
         raise ValueError("expenses cannot be negative")
-    return money_text(total)
+    return money_text(sum(amounts, ZERO))
 
 
 def missing_from(required: list[str], received: list[str]) -> list[str]:
