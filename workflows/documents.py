@@ -38,6 +38,9 @@ RELATION_LABELS = {
     "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
     "grandparent": "祖父母", "sibling": "兄弟姐妹", "other": "其他",
 }
+REVIEW_CYCLE_LABELS = {
+    "yearly": "每年复核一次", "half_yearly": "每半年复核一次（收入不固定或有劳动能力成员的家庭）",
+}
 CATEGORY_LABELS = {
     "elderly": "老年人", "minor": "未成年人", "severe_disability": "重度残疾人", "serious_illness": "重病患者",
 }
@@ -115,7 +118,8 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
             amount=_amount_for_print(data["amount"], assessed),
             start_month=data.get("start_month"),
             certificate_no=numbers.document_number(session, "ZS", case.township_code, ctx.today.year),
-            review_cycle_label="每年复核一次（收入不固定或有劳动能力成员的家庭每半年复核一次）",
+            review_cycle_label=REVIEW_CYCLE_LABELS.get(data.get("review_cycle"), ""),
+            next_review_on=data.get("next_review_on"),
             members=[
                 {"name": m["name"], "relation_label": RELATION_LABELS.get(m.get("relation"), ""), "age": m.get("age")}
                 for m in assessed if m.get("counted", True)
@@ -168,6 +172,7 @@ def issue(step, kind: str, data: dict, state_digest: str) -> Document:
         size=len(pdf), issued_at=step.at, event_seq=event.seq, township_code=case.township_code,
     )
     session.add(doc)
+    doc.context = context  # not stored on the row (the event has it): what the same step may still need
     return doc
 
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock, documents, numbers, readmodels, runtime, specs
+from . import access, benefits, clock, documents, numbers, readmodels, runtime, specs
 from .errors import Conflict, Forbidden, Invalid
 from .forms import Form, validate_submission
 from .history import append_event
@@ -65,10 +65,15 @@ def _finish(
                      state_digest=digest, task_spec=task_spec, task_id=task_id)
     )
     result.data = readmodels.refresh_all(step.session, step.case, wf, step.at)
-    for task in wf.get_tasks(state=TaskState.COMPLETED):
+    new_tasks = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.id not in done_before]
+    for task in new_tasks:
         kind_of_doc = runtime.task_properties(task.task_spec).get("document")
-        if kind_of_doc and task.id not in done_before:
+        if kind_of_doc:
             result.documents.append(_issue(step, kind_of_doc, task.data, digest))
+    for task in new_tasks:
+        effect = runtime.task_properties(task.task_spec).get("benefit")
+        if effect:
+            benefits.apply(step, effect, task.data, result.documents, result.events[0].seq)
     step.session.flush()
     return result
 

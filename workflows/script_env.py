@@ -104,6 +104,7 @@ def environment(ctx: StepContext) -> dict:
         "add_days": lambda day, n: (date.fromisoformat(day) + timedelta(days=int(n))).isoformat(),
         "end_of_day": end_of_day,
         "month_after": lambda day: rules.month_after(date.fromisoformat(day)),
+        "add_months": lambda day, n: rules.add_months(date.fromisoformat(day), int(n)).isoformat(),
         "multiply": lambda a, b: _money(Decimal(str(a)) * Decimal(str(b))),
         "dec": lambda x: Decimal(str(x)),
         "refusal_reasons_for": reasons.refusal_reasons,

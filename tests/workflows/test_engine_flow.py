@@ -1,15 +1,16 @@
 """The application process end to end on the engine (no web): real BPMN, DMN, database, PDFs."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from workflows import clock, engine, history, procedure, queries, replay, rules, settings
+from workflows import benefits, clock, engine, history, procedure, queries, replay, rules, settings
 from workflows.adapters.simulator import SimulatorAdapter, add_record
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
-from workflows.store import Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, User, unit_of_work
+from workflows.store import Benefit, Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, User, unit_of_work
 
 
 def user(sess, name: str) -> User:
@@ -132,6 +133,14 @@ def test_approval_path_runs_to_notice_and_certificate(factory, services, at_mond
     assert [d.kind for d in docs] == ["approval_notice"]
     assert services.store.get(docs[0].sha256).startswith(b"%PDF")
     assert data["start_month"] == "2027-01" and data["filed_on"] == "2026-12-07"
+    assert data["review_cycle"] == "yearly" and data["next_review_on"] == "2027-12-07"
+    with unit_of_work(factory) as sess:  # the household is now on the benefit register
+        benefit = sess.scalars(select(Benefit)).one()
+        assert (benefit.status, benefit.start_month, str(benefit.amount), benefit.persons) == (
+            "ACTIVE", "2027-01", "1022.00", 3)
+        assert benefit.certificate_no.startswith("ZS-640104001-2026-")
+        assert benefits.amount_in_month(sess, benefit, "2026-12") is None  # paid from the month after
+        assert benefits.amount_in_month(sess, benefit, "2027-03") == (Decimal("1022.00"), 3)
     assert data["filing_deadline"] == "2026-12-14"  # 备案 within 5 working days
     assert kinds == ["application_submitted", "task_completed", "outside_data_received", "task_completed",
                      "task_completed", "task_completed", "message_received", "document_issued", "timer_fired",
@@ -148,6 +157,24 @@ def test_amounts_follow_the_domain_examples(factory, services, at_monday):
     assert sorted((u["category"], u["amount"]) for u in amount["uplifts"]) == [
         ("minor", "62.00"), ("severe_disability", "124.00")]
     assert amount["total"] == "1146.00"
+
+
+def test_a_member_able_to_work_means_a_review_every_six_months(factory, services, at_monday):
+    sub = f.registration()
+    case_no = start(factory, services, sub)
+    do(factory, services, case_no, "clerk-001", f.accept())
+    check(factory, services, case_no)
+    inv = f.investigate(sub["members"])
+    inv["members_verified"][1]["labor_capacity"] = "full"
+    do(factory, services, case_no, "investigator-001", inv)
+    do(factory, services, case_no, "investigator2-001", f.cosign())
+    do(factory, services, case_no, "reviewer-001", f.review())
+    publish(factory, services)
+    tick(factory, services, at_monday + timedelta(days=8))
+    with clock.frozen(at_monday + timedelta(days=8)):
+        do(factory, services, case_no, "leader-001", f.leader())
+    data = data_of(factory, case_no)
+    assert data["review_cycle"] == "half_yearly" and data["next_review_on"] == "2027-06-08"
 
 
 def test_rigid_expenses_and_excluded_members_change_the_household(factory, services, at_monday):

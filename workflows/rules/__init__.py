@@ -31,12 +31,14 @@ from .id_number import (
     normalise_id_number,
     parse_id_number,
 )
+from .months import add_months, month_of, months_between, shift_month
 from .workdays import add_working_days, is_working_day, working_days_between
 
 __all__ = [
     "UPLIFT_CATEGORIES",
     "IdInfo",
     "InvalidIdNumber",
+    "add_months",
     "add_working_days",
     "applicant_row",
     "assess_members",
@@ -52,10 +54,13 @@ __all__ = [
     "household_figures",
     "is_working_day",
     "money",
+    "month_of",
+    "months_between",
     "money_text",
     "month_after",
     "normalise_id_number",
     "parse_id_number",
+    "shift_month",
     "to_decimal",
     "working_days_between",
 ]

@@ -16,6 +16,7 @@ from .access_log import AccessLog
 from .anchor import ChainAnchor
 from .api_token import ApiToken
 from .base import Base, utcnow
+from .benefit import Benefit, BenefitChange
 from .case import ACTIVE_STATUSES, Case
 from .document import Document
 from .event import CaseEvent
@@ -31,7 +32,8 @@ from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 
 __all__ = [
-    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Case", "CaseEvent",
+    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Benefit", "BenefitChange",
+    "Case", "CaseEvent",
     "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PersonIndex", "ProcessSpec", "Sequence",
     "Setting", "SimEconomicRecord",
     "Township", "User",
