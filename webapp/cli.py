@@ -1,4 +1,4 @@
-"""Commands, as `flask --app wsgi <command>`: init-db, seed-demo, create-user, tick, worker."""
+"""Commands, as `flask --app wsgi <command>`: init-db, seed-demo, create-user, tick, worker, retry-calls, audit-*."""
 
 import json
 import signal
@@ -11,12 +11,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from workflows import anchors, clock, demo, engine, reference, replay, store
+from workflows import anchors, clock, demo, procedure, reference, replay, store
 from workflows.errors import DomainError
-from workflows.store import Case
+from workflows.store import Case, OutsideCall, User
+from workflows.store.outside_call import INCIDENT
 from workflows.users import create_user
 
-from . import db, services
+from . import db, services, worker
 from .documents import check_fonts
 
 
@@ -28,11 +29,11 @@ def _fail(message: str) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create (or complete) the schema and load the reference data."""
-    store.create_schema(db.engine())
+    """Create or upgrade the schema (migrations) and load the reference data."""
+    revision = store.create_schema(db.engine())
     with store.unit_of_work(db.factory()) as sess:
         units, settings = reference.load(sess)
-    click.echo(f"数据库已就绪：{units} 个乡镇（街道），新增 {settings} 项设置")
+    click.echo(f"数据库已就绪（结构版本 {revision}）：{units} 个乡镇（街道），新增 {settings} 项设置")
 
 
 @click.command("seed-demo")
@@ -81,47 +82,37 @@ def _parse_now(value: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=clock.CHINA_TZ)
 
 
-def run_due_timers(limit: int = 100) -> int:
-    """One pass over due timers, one transaction per case; returns how many cases moved."""
-    with store.unit_of_work(db.factory()) as sess:
-        due = engine.due_timer_cases(sess, limit)
-    moved = 0
-    for case_id in due:
-        try:
-            with store.unit_of_work(db.factory()) as sess:
-                moved += engine.fire_timers(sess, case_id, services.get()) is not None
-        except Exception as err:  # noqa: BLE001 - one broken case must not stop the others
-            current_app.logger.exception("timer of case %s failed: %s", case_id, err)
-    return moved
+def _pass_report(result: worker.PassResult) -> str:
+    return f"到期定时事件已处理：{result.timers} 件；外部核对已答复：{result.calls} 件"
 
 
 @click.command("tick")
 @with_appcontext
 @click.option("--now", "now_text", default=None, help="ISO time to run at (only with DIBAO_TESTING=1)")
 def tick(now_text: str | None) -> None:
-    """Fire every timer that is due, once."""
+    """One pass: make the due outside calls (核对) and fire every timer that is due."""
     at = _parse_now(now_text)
     if at is None:
-        moved = run_due_timers()
+        result = worker.run_pass()
     else:
         with clock.frozen(at):
-            moved = run_due_timers()
-    click.echo(f"到期定时事件已处理：{moved} 件")
+            result = worker.run_pass()
+    click.echo(_pass_report(result))
 
 
 @click.command("worker")
 @with_appcontext
 @click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
-def worker(interval: float) -> None:
-    """Run timers until stopped (SIGTERM or Ctrl-C)."""
+def worker_cmd(interval: float) -> None:
+    """Run passes (outside calls and timers) until stopped (SIGTERM or Ctrl-C)."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("定时任务进程已启动")
     try:
         while not stopping:
-            moved = run_due_timers()
-            if moved:
-                click.echo(f"{clock.now().isoformat()} 处理 {moved} 件")
+            result = worker.run_pass()
+            if result.timers or result.calls:
+                click.echo(f"{clock.now().isoformat()} {_pass_report(result)}")
             for _ in range(int(interval * 10)):
                 if stopping:
                     break
@@ -129,6 +120,40 @@ def worker(interval: float) -> None:
     except KeyboardInterrupt:
         pass
     click.echo("定时任务进程已停止")
+
+
+def _cases_with_open_calls() -> list[str]:
+    with store.unit_of_work(db.factory()) as sess:
+        query = (select(Case.case_no).join(OutsideCall, OutsideCall.case_id == Case.id)
+                 .where(OutsideCall.status == INCIDENT).distinct().order_by(Case.case_no))
+        return list(sess.scalars(query))
+
+
+@click.command("retry-calls")
+@click.option("--case", "case_no", default=None, help="one case number")
+@click.option("--all", "all_cases", is_flag=True, help="every case with a failed outside call")
+@click.option("--user", "username", default="admin", show_default=True, help="the operator's account")
+@with_appcontext
+def retry_calls(case_no: str | None, all_cases: bool, username: str) -> None:
+    """Retry failed outside calls (核对) at once; exit 1 if any is still failing."""
+    if bool(case_no) == all_cases:
+        _fail("请指定 --case 案件编号 或 --all")
+    failed = 0
+    for number in [case_no] if case_no else _cases_with_open_calls():
+        try:
+            with store.unit_of_work(db.factory()) as sess:
+                operator = sess.scalars(select(User).where(User.username == username)).first()
+                if operator is None:
+                    _fail(f"未找到用户 {username}")
+                calls = [c.id for c in procedure.retry_call(sess, operator, number)]
+        except DomainError as err:
+            _fail(f"{number}：{err.message_zh}")
+        answered = worker.run_calls(calls)
+        failed += answered < len(calls)
+        click.echo(f"{number}：重试 {len(calls)} 项外部核对，成功 {answered} 项")
+    click.echo(f"重试完成，仍未成功的案件 {failed} 件")
+    if failed:
+        sys.exit(1)
 
 
 @click.command("audit-verify")
@@ -177,5 +202,5 @@ def audit_anchor(check: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user_cmd, tick, worker, audit_verify, audit_anchor):
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, audit_verify, audit_anchor):
         app.cli.add_command(command)

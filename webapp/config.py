@@ -10,6 +10,7 @@ ENV_KEYS = {
     "DIBAO_DATA_DIR": "DIBAO_DATA_DIR",
     "DIBAO_TESTING": "DIBAO_TESTING",
     "DIBAO_PUBLIC_URL": "DIBAO_PUBLIC_URL",
+    "DIBAO_SIM_FAILING_SOURCES": "DIBAO_SIM_FAILING_SOURCES",
 }
 
 
@@ -20,6 +21,8 @@ def defaults(instance_path: Path) -> dict:
         "DIBAO_DATA_DIR": str(instance_path / "data"),
         "DIBAO_TESTING": False,
         "DIBAO_PUBLIC_URL": "http://127.0.0.1:5000",  # printed in the QR code of every document
+        # 核对 data sources the local simulator reports as down (demos and tests of the incident path)
+        "DIBAO_SIM_FAILING_SOURCES": (),
         "BABEL_DEFAULT_LOCALE": "zh",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -30,11 +33,19 @@ def defaults(instance_path: Path) -> dict:
 
 
 def from_environment() -> dict:
-    """Values set in the environment (DIBAO_TESTING as a boolean)."""
+    """Values set in the environment (DIBAO_TESTING as a boolean, failing sources as a tuple)."""
     values = {key: os.environ[env] for key, env in ENV_KEYS.items() if env in os.environ}
     if "DIBAO_TESTING" in values:
         values["DIBAO_TESTING"] = values["DIBAO_TESTING"] not in ("", "0", "false")
+    if "DIBAO_SIM_FAILING_SOURCES" in values:
+        values["DIBAO_SIM_FAILING_SOURCES"] = failing_sources(values["DIBAO_SIM_FAILING_SOURCES"])
     return values
+
+
+def failing_sources(value) -> tuple[str, ...]:
+    """``"tax, vehicle"`` (or a list) as ``("tax", "vehicle")``."""
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    return tuple(item.strip() for item in items if item and item.strip())
 
 
 def secret_key(instance_path: Path) -> str:

@@ -9,22 +9,33 @@ from workflows.clock import CHINA_TZ
 from workflows.documents import CATEGORY_LABELS, RELATION_LABELS
 
 STATUS = {
-    "SUBMITTED": "已提交", "ACCEPTING": "待受理", "INVESTIGATING": "入户调查中", "REVIEWING": "待初审",
-    "PENDING_DECISION": "待审核确认", "PUBLICIZING": "公示中", "APPROVED": "已批准", "REFUSED": "不予批准",
-    "NOT_ACCEPTED": "不予受理", "WITHDRAWN": "已撤回",
+    "SUBMITTED": "已提交", "ACCEPTING": "待受理", "WAITING_MATERIALS": "待补正材料",
+    "VERIFYING": "经济状况核对中", "INVESTIGATING": "入户调查中", "DELIBERATING": "民主评议中",
+    "REVIEWING": "待初审", "COUNTY_CHECK": "区民政局核查中", "AWAITING_NOTICE": "待公示",
+    "PUBLICIZING": "公示中", "PENDING_DECISION": "待审核确认", "APPROVED": "已批准",
+    "REFUSED": "不予批准", "NOT_ACCEPTED": "不予受理", "WITHDRAWN": "已撤回",
 }
 EVENTS = {
     "application_submitted": "登记申请", "task_completed": "办结环节", "timer_fired": "时限到达",
     "document_issued": "出具文书", "task_claimed": "认领任务", "task_unclaimed": "退回任务",
+    "message_received": "登记事项", "outside_data_received": "收到核对结果", "outside_call_retried": "重试外部核对",
 }
+# What a message_received event records, by BPMN message name.
+MESSAGES = {"objection": "登记公示异议", "deadline_extension": "延长办理期限", "notice_published": "列入公示批次",
+            "economic_check_result": "家庭经济状况信息核对"}
 ROLES = {
     "clerk": "窗口受理", "investigator": "入户调查", "reviewer": "乡镇初审", "leader": "审核确认",
-    "county_auditor": "区民政局审计", "admin": "系统管理员",
+    "county_auditor": "区民政局核查审计", "admin": "系统管理员",
 }
 ACCESS = {"case_viewed": "查看案件", "document_downloaded": "下载文书", "login": "登录", "login_failed": "登录失败"}
-DOCUMENTS = {"approval_notice": "批准通知书（低保证）", "refusal_notice": "不予批准通知书"}
+DOCUMENTS = {"approval_notice": "批准通知书（低保证）", "refusal_notice": "不予批准通知书",
+             "not_accepted_notice": "不予受理通知书", "missing_materials_notice": "补正材料一次性告知书",
+             "public_notice_list": "公示名单"}
 REASONS = {"eligible": "符合条件", "income": "收入超标", "vehicle": "拥有机动车辆", "business": "有经营性市场主体",
-           "assets": "金融资产超限"}
+           "assets": "金融资产超限", "homes": "住房超过规定套数", "commercial_property": "拥有非居住类不动产",
+           "single_not_qualified": "不符合单独列户条件"}
+CALL_KINDS = {"economic_check": "家庭经济状况信息核对"}
+CALL_STATUS = {"pending": "等待答复", "incident": "核对故障", "done": "已完成"}
 
 
 def yuan(value) -> str:
@@ -35,7 +46,12 @@ def yuan(value) -> str:
 
 
 def china_time(value) -> str:
-    """A datetime shown in China time, a date as is."""
+    """A datetime shown in China time, a date as is (ISO text of either is read first)."""
+    if isinstance(value, str) and "T" in value:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -48,5 +64,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS, EVENT_LABELS=EVENTS, ROLE_LABELS=ROLES, DOCUMENT_LABELS=DOCUMENTS,
         REASON_LABELS=REASONS, ACCESS_LABELS=ACCESS, RELATION_LABELS=RELATION_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
+        MESSAGE_LABELS=MESSAGES, CALL_KIND_LABELS=CALL_KINDS, CALL_STATUS_LABELS=CALL_STATUS,
     )
     app.jinja_env.filters.update(yuan=yuan, china_time=china_time)

@@ -85,9 +85,9 @@ def check_can_work(session: Session, user: User, task: HumanTask, separate_from:
 
 def check_can_send(user: User, case: Case, message: str, roles: list[str]) -> None:
     """Raise unless ``user`` may send ``message`` to ``case`` (roles from the catching event in the BPMN)."""
-    if not user.is_township_staff or user.township_code != case.township_code:
+    if not can_see_township(user, case.township_code):
         raise NotFound("未找到该案件，或您无权操作", "No such case, or not yours to act on")
-    if user.role not in roles:
+    if not user.is_township_staff or user.township_code != case.township_code or user.role not in roles:
         raise Forbidden("该操作不属于您的岗位职责", f"Your role may not send {message}")
 
 

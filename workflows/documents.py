@@ -32,7 +32,7 @@ class DocumentIntegrityError(DomainError):
 
 PREFIXES = {
     "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
-    "not_accepted_notice": "BS",
+    "not_accepted_notice": "BS", "payment_roster": "FF",
 }
 RELATION_LABELS = {
     "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
@@ -47,35 +47,39 @@ CATEGORY_LABELS = {
 
 
 class DocumentStore:
-    """PDF bytes on disk, content-addressed by SHA-256 (writing twice is harmless)."""
+    """Document bytes on disk, content-addressed by SHA-256 (writing twice is harmless).
+
+    PDFs are stored as ``<sha256>.pdf``; other files (the payment roster workbook) pass their own
+    suffix, e.g. ``.xlsx``, to ``put``, ``get`` and ``path`` alike.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def path(self, sha256: str) -> Path:
+    def path(self, sha256: str, suffix: str = ".pdf") -> Path:
         """Where the bytes with this hash live."""
-        return self.root / sha256[:2] / f"{sha256}.pdf"
+        return self.root / sha256[:2] / f"{sha256}{suffix}"
 
-    def put(self, pdf: bytes) -> str:
+    def put(self, content: bytes, suffix: str = ".pdf") -> str:
         """Store the bytes; returns their SHA-256."""
-        digest = hashlib.sha256(pdf).hexdigest()
-        target = self.path(digest)
+        digest = hashlib.sha256(content).hexdigest()
+        target = self.path(digest, suffix)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(pdf)
+            tmp.write_bytes(content)
             tmp.replace(target)
         return digest
 
-    def get(self, sha256: str) -> bytes:
+    def get(self, sha256: str, suffix: str = ".pdf") -> bytes:
         """The bytes with this hash, checked: a changed or missing file is an error, never served."""
-        path = self.path(sha256)
-        pdf = path.read_bytes() if path.exists() else b""
-        if hashlib.sha256(pdf).hexdigest() != sha256:
+        path = self.path(sha256, suffix)
+        content = path.read_bytes() if path.exists() else b""
+        if hashlib.sha256(content).hexdigest() != sha256:
             raise DocumentIntegrityError(
                 "文书文件缺失或与登记的哈希值不一致，请联系管理员", "The stored document is missing or was changed"
             )
-        return pdf
+        return content
 
 
 def mask_id(id_no: str) -> str:

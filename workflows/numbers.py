@@ -45,7 +45,7 @@ def case_number(session: Session, township_code: str, year: int) -> str:
 
 
 def document_number(session: Session, prefix: str, township_code: str, year: int) -> str:
-    """E.g. PZ-640104001-2026-000003 (PZ 批准, BY 不予, ZS 低保证)."""
+    """E.g. PZ-640104001-2026-000003 (PZ 批准, BY 不予, ZS 低保证, FF 发放花名册)."""
     return f"{prefix}-{township_code}-{year}-{next_value(session, f'doc:{prefix}:{township_code}:{year}'):06d}"
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .adapters import CheckFailed, EconomicDataAdapter, run_check
 from .clock import CHINA_TZ
 from .store import OutsideCall
-from .store.outside_call import DONE, INCIDENT, PENDING
+from .store.outside_call import CANCELLED, DONE, INCIDENT, PENDING
 
 #: Automatic retries back off up to this long; an operator can retry at once at any time.
 MAX_BACKOFF = timedelta(hours=6)
@@ -76,7 +76,12 @@ def record_success(call: OutsideCall, now: datetime) -> None:
     call.status, call.finished_at, call.last_error = DONE, now, None
 
 
+def record_cancelled(call: OutsideCall, now: datetime, why: str = "案件已不再等待该核对结果") -> None:
+    """Close a call whose case no longer waits for it."""
+    call.status, call.finished_at, call.last_error = CANCELLED, now, why
+
+
 def retry_now(call: OutsideCall, now: datetime) -> None:
     """An operator's retry: due at once."""
-    if call.status != DONE:
+    if call.status not in (DONE, CANCELLED):
         call.next_attempt_at = now

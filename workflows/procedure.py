@@ -6,6 +6,8 @@ catching event); the payload is validated with the message's declarative form, a
 recorded like any other, so replay delivers the same message again.
 """
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,8 @@ from .history import append_event
 from .step import Services
 from .store import Case, CaseSnapshot, Document, OutsideCall, User, unit_of_work
 from .store.outside_call import DONE
+
+log = logging.getLogger(__name__)
 
 
 def _validated(version: specs.ProcessVersion, form_id: str, submission: dict, locale: str) -> dict:
@@ -86,14 +90,22 @@ def publish_notice_batch(session: Session, actor: User, services: Services) -> t
     return doc, cases
 
 
-def run_due_calls(session_factory, adapter: EconomicDataAdapter, services: Services, limit: int = 20) -> int:
-    """One worker pass over due outside calls, one transaction per call; returns how many were answered."""
+def run_due_calls(session_factory, adapter_for, services: Services, limit: int = 20) -> int:
+    """One worker pass over due outside calls, one transaction per call; returns how many were answered.
+
+    ``adapter_for(session)`` gives the adapter for one call's transaction. A call that fails for a
+    reason other than the outside system (recorded as an incident by :func:`run_call`) is rolled
+    back and left for the next pass; the other calls go on.
+    """
     with unit_of_work(session_factory) as session:
         ids = outside.due_calls(session, clock.now(), limit)
     answered = 0
     for call_id in ids:
-        with unit_of_work(session_factory) as session:
-            answered += bool(run_call(session, call_id, adapter, services))
+        try:
+            with unit_of_work(session_factory) as session:
+                answered += bool(run_call(session, call_id, adapter_for(session), services))
+        except Exception:  # noqa: BLE001 - one broken call must not stop the others
+            log.exception("outside call %s failed", call_id)
     return answered
 
 
@@ -113,7 +125,11 @@ def run_call(session: Session, call_id: int, adapter: EconomicDataAdapter, servi
         outside.record_failure(call, err, now)
         return False
     case = session.get(Case, call.case_id)
-    engine.deliver_message(session, case, call.message, answer, services, None, kind="outside_data_received")
+    try:
+        engine.deliver_message(session, case, call.message, answer, services, None, kind="outside_data_received")
+    except Conflict:  # the case no longer waits for the answer: close the call instead of asking forever
+        outside.record_cancelled(call, now)
+        return False
     outside.record_success(call, now)
     return True
 

@@ -15,6 +15,7 @@ from . import outside
 from .clock import CHINA_TZ
 from .runtime import case_status, current_data, ready_human_tasks, task_properties
 from .store import Case, HumanTask, OutsideCall, PersonIndex
+from .store.outside_call import CANCELLED, INCIDENT, PENDING
 
 ENDED_WITHOUT_BENEFIT = ("NOT_ACCEPTED", "REFUSED", "WITHDRAWN")
 
@@ -70,7 +71,13 @@ def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: date
 
 
 def refresh_outside_calls(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> None:
-    """Open an outside call for each receive task that waits on one (``outsideCall`` property)."""
+    """Open an outside call for each receive task that waits on one (``outsideCall`` property);
+    close those whose task stopped waiting."""
+    waiting = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
+    for call in session.scalars(select(OutsideCall).where(
+            OutsideCall.case_id == case.id, OutsideCall.status.in_((PENDING, INCIDENT)))):
+        if call.task_id not in waiting:
+            call.status, call.finished_at = CANCELLED, at
     for task in wf.get_tasks(state=TaskState.WAITING):
         kind = task_properties(task.task_spec).get("outsideCall")
         if not kind or session.scalars(select(OutsideCall.id).where(OutsideCall.task_id == str(task.id))).first():

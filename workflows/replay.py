@@ -200,7 +200,9 @@ def trace(session: Session, case: Case) -> list[StepView]:
         views.append(StepView(
             seq=ev.seq, kind=ev.kind, task_spec=ev.task_spec, at=ev.at.astimezone(clock.CHINA_TZ).isoformat(),
             actor=ev.actor_name,
-            completed=_bpmn_ids(wf, TaskState.COMPLETED), active=_bpmn_ids(wf, TaskState.READY | TaskState.WAITING),
+            completed=_bpmn_ids(wf, TaskState.COMPLETED),
+            # an ended case has no current step (a listening event subprocess is not one)
+            active=[] if wf.is_completed() else _bpmn_ids(wf, TaskState.READY | TaskState.WAITING),
             status=runtime.case_status(wf), data=json.loads(json.dumps(runtime.current_data(wf), default=str)),
         ))
     return views

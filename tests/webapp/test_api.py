@@ -6,7 +6,7 @@ method and status (an undeclared status fails the test), and every body sent aga
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -16,52 +16,26 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 import webapp
-from webapp import db
+from tests import factories as f
+from tests.webapp.drive import publish
+from webapp import db, services
 from workflows import clock, demo, reference, store
 from workflows.store import ApiToken
 from workflows.users import create_user
 
-MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=clock.CHINA_TZ)  # a working day
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+MONDAY = f.MONDAY  # a working day
 SPEC_URI = "urn:dibao:openapi"
-MATERIALS = ["application_form", "hukou_book", "id_cards", "income_declaration", "authorization"]
-
-
-def id_no(birth: date, seq: int) -> str:
-    """A GB 11643 number with its check character."""
-    body = f"640104{birth:%Y%m%d}{seq:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
-
-
-def member(name: str, birth: date, seq: int, relation: str, income: str) -> dict:
-    """A household member as the registration form takes it."""
-    return {"name": name, "id_no": id_no(birth, seq), "relation": relation, "monthly_income": income,
-            "disability_level": "0", "disability_kind": "", "serious_illness": False}
 
 
 def registration() -> dict:
     """A valid registration: three people, 900 yuan a month together."""
-    return {
-        "applicant_phone": "13900001111", "address": "兴庆区凤凰北街幸福小区3号楼2单元501", "hukou_address": "",
-        "standard_class": "urban", "reason": "丈夫患病，无稳定收入。",
-        "members": [member("张秀兰", date(1980, 5, 1), 2, "self", "600"),
-                    member("李建国", date(1978, 3, 9), 1, "spouse", "300"),
-                    member("李小明", date(2012, 8, 20), 3, "child", "0")],
-    }
+    return f.registration()
 
 
 def answers(members: list[dict]) -> dict:
     """Each task's form data, by task id, confirming the declared figures."""
-    verified = [{k: m[k] for k in ("monthly_income", "disability_level", "disability_kind", "serious_illness")}
-                for m in members]
-    return {
-        "accept": {"materials": MATERIALS, "accept_decision": "accept"},
-        "investigate": {"visit_date": "2026-11-30", "second_investigator": "马丽", "members_verified": verified,
-                        "financial_assets": "3000.00", "has_vehicle": False, "has_business": False,
-                        "housing": "租住", "findings": "情况属实。"},
-        "review": {"review_opinion": "agree", "review_comment": "经初审，符合条件。"},
-        "leader": {"leader_decision": "approve", "meeting_ref": "2026年第12次集体研究"},
-    }
+    return {"accept": f.accept(), "investigate": f.investigate(members), "cosign": f.cosign(),
+            "review": f.review(), "county_check": f.county_check(), "leader": f.leader()}
 
 
 def _config(tmp_path) -> dict:
@@ -163,7 +137,8 @@ def test_openapi_document_is_public_and_complete(api):
         Draft202012Validator.check_schema(schema)
     wanted = {"/tokens", "/cases", "/cases/{case_no}", "/cases/{case_no}/history",
               "/cases/{case_no}/documents/{number}", "/tasks", "/tasks/{task_id}", "/tasks/{task_id}/claim",
-              "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete", "/openapi.json"}
+              "/tasks/{task_id}/unclaim", "/tasks/{task_id}/complete", "/openapi.json",
+              "/cases/{case_no}/objections", "/cases/{case_no}/extension"}
     assert wanted <= set(spec["paths"])
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
@@ -199,25 +174,41 @@ def _work(api: Api, user: str, body: dict, schema: str) -> dict:
     return result
 
 
+def _to_notice(api: Api, app) -> str:
+    """Register, accept, 核对 (the worker's pass), visit, cosign and propose for approval, over the API."""
+    case = register(api)
+    no = case["case_no"]
+    assert case["status"] == "ACCEPTING" and case["household_size"] == 3
+    assert case["received_by"] is None and case["objection_count"] == 0 and case["deadline_extended"] is False
+    assert [c["case_no"] for c in api.call("get", "/cases?status=ACCEPTING&q=张秀兰", "clerk-001")["items"]] == [no]
+    todo = answers(registration()["members"])
+    accept_id = only_task(api, "clerk-001")
+    api.call("post", f"/tasks/{accept_id}/complete", "reviewer-001", 403, json=todo["accept"])
+    result = _work(api, "clerk-001", todo["accept"], "TaskForm_accept")
+    assert result["case"]["status"] == "VERIFYING" and result["open_tasks"] == []
+    ticked = app.test_cli_runner().invoke(args=["tick"])
+    assert "外部核对已答复：1 件" in ticked.output, ticked.output
+    visit = [("investigator-001", "investigate"), ("investigator2-001", "cosign"), ("reviewer-001", "review")]
+    for user, form in visit:
+        result = _work(api, user, todo[form], f"TaskForm_{form}")
+    assert result["case"]["status"] == "AWAITING_NOTICE" and result["open_tasks"] == []
+    assert re.fullmatch(r"[0-9]+\.[0-9]{2}", result["case"]["amount_total"])
+    return no
+
+
 def test_the_whole_flow_over_the_api(api, app):
     with clock.frozen(MONDAY):
-        case = register(api)
-        no = case["case_no"]
-        assert case["status"] == "ACCEPTING" and case["household_size"] == 3
-        assert [c["case_no"] for c in api.call("get", "/cases?status=ACCEPTING&q=张秀兰", "clerk-001")["items"]] == [no]
-        todo = answers(registration()["members"])
-        accept_id = only_task(api, "clerk-001")
-        api.call("post", f"/tasks/{accept_id}/complete", "reviewer-001", 403, json=todo["accept"])
-        steps = [("clerk-001", "accept"), ("investigator-001", "investigate"), ("reviewer-001", "review"),
-                 ("leader-001", "leader")]
-        for user, form in steps:
-            result = _work(api, user, todo[form], f"TaskForm_{form}")
-        assert result["case"]["status"] == "PUBLICIZING" and result["open_tasks"] == []
-        assert re.fullmatch(r"[0-9]+\.[0-9]{2}", result["case"]["amount_total"])
-    later = (MONDAY + timedelta(days=9)).isoformat()
-    outcome = app.test_cli_runner().invoke(args=["tick", "--now", later])
+        no = _to_notice(api, app)
+        with app.app_context():
+            publish(db.factory(), services.get())
+        assert api.call("get", f"/cases/{no}", "clerk-001")["status"] == "PUBLICIZING"
+    later = MONDAY + timedelta(days=8)
+    outcome = app.test_cli_runner().invoke(args=["tick", "--now", later.isoformat()])
     assert outcome.exit_code == 0, outcome.output
-    with clock.frozen(MONDAY):
+    api.tokens.clear()  # a week on: the morning's tokens have expired
+    with clock.frozen(later):
+        result = _work(api, "leader-001", answers([])["leader"], "TaskForm_leader")
+        assert result["case"]["status"] == "APPROVED"
         detail = api.call("get", f"/cases/{no}", "clerk-001")
         assert detail["status"] == "APPROVED" and detail["data"]["members"][0]["name"] == "张秀兰"
         (notice,) = [d for d in detail["documents"] if d["kind"] == "approval_notice"]
@@ -226,8 +217,36 @@ def test_the_whole_flow_over_the_api(api, app):
         assert hashlib.sha256(pdf.data).hexdigest() == notice["sha256"]
         events = api.call("get", f"/cases/{no}/history", "auditor")["events"]
     kinds = [e["kind"] for e in events]
-    assert kinds[0] == "application_submitted" and "timer_fired" in kinds and kinds.count("task_completed") == 4
+    assert kinds[0] == "application_submitted" and "timer_fired" in kinds and kinds.count("task_completed") == 5
+    assert "outside_data_received" in kinds and "message_received" in kinds
     assert all(e["prev_hash"] == p["hash"] for p, e in zip(events, events[1:], strict=False))
+
+
+def test_objection_and_extension_over_the_api(api, app):
+    with clock.frozen(MONDAY):
+        no = _to_notice(api, app)
+        objection = f.objection()
+        api.check(["components", "schemas", "MessageForm_objection"], objection)
+        error = api.call("post", f"/cases/{no}/objections", "clerk-001", 409, json=objection)["error"]
+        assert error["code"] == "conflict"  # not in its public notice yet
+        with app.app_context():
+            publish(db.factory(), services.get())
+        api.call("post", f"/cases/{no}/objections", "investigator-001", 403, json=objection)
+        api.call("post", f"/cases/{no}/objections", "clerk-002", 404, json=objection)
+        details = api.call("post", f"/cases/{no}/objections", "clerk-001", 422, json={"channel": "fax"})["error"]
+        assert {"content", "channel"} <= set(details["details"])
+        api.call("post", f"/cases/{no}/objections", "clerk-001", 400, data="{not json")
+        result = api.call("post", f"/cases/{no}/objections", "reviewer-001", 201, json=objection)
+        assert result["case"]["status"] == "INVESTIGATING" and result["case"]["objection_count"] == 1
+        assert [t["task_spec"] for t in result["open_tasks"]] == ["investigate"]
+
+        reason = {"reason": "家庭成员在外地，需函询核实"}
+        api.check(["components", "schemas", "MessageForm_deadline_extension"], reason)
+        api.call("post", f"/cases/{no}/extension", "reviewer-001", 403, json=reason)
+        assert "reason" in api.call("post", f"/cases/{no}/extension", "leader-001", 422, json={})["error"]["details"]
+        result = api.call("post", f"/cases/{no}/extension", "leader-001", json=reason)
+        assert result["case"]["deadline_extended"] is True and result["open_tasks"][0]["task_spec"] == "investigate"
+        assert api.call("post", f"/cases/{no}/extension", "leader-001", 409, json=reason)["error"]["code"] == "conflict"
 
 
 def test_invalid_registrations_get_422_with_field_details(api):
@@ -261,7 +280,7 @@ def test_another_township_sees_nothing(api):
         assert api.call("get", "/cases", "clerk-002")["items"] == []
         assert api.call("get", "/tasks", "clerk-002")["items"] == []
         assert api.call("get", f"/cases/{no}", "auditor")["case_no"] == no
-        api.call("get", "/tasks", "auditor", 403)
+        assert api.call("get", "/tasks", "auditor")["items"] == []  # the district's checks only
         api.call("get", "/tasks?view=everything", "clerk-001", 422)
         api.call("get", "/cases?page=0", "clerk-001", 422)
 
@@ -282,5 +301,4 @@ def test_claims_guard_the_task(api, app):
         api.call("post", f"/tasks/{task_id}/unclaim", "clerk-001b", 409)
         assert api.call("post", f"/tasks/{task_id}/unclaim", "clerk-001")["claimed_by"] is None
         result = api.call("post", f"/tasks/{task_id}/complete", "clerk-001b", json=body)
-        assert result["case"]["status"] == "INVESTIGATING"
-        assert [t["task_spec"] for t in result["open_tasks"]] == ["investigate"]
+        assert result["case"]["status"] == "VERIFYING" and result["open_tasks"] == []

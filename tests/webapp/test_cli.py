@@ -5,18 +5,18 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.workflows.test_engine_flow import to_decision
-from webapp import create_app, db
-from workflows import clock, store
+from tests.webapp.drive import accepted, publicized
+from webapp import create_app, db, services
+from workflows import clock, demo, store
 from workflows.documents import DocumentStore
 from workflows.step import Services
-from workflows.store import Case, User
+from workflows.store import Case, OutsideCall, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,31 +46,61 @@ def test_tick_with_a_set_clock_needs_testing_mode(db_url, tmp_path):
 
 
 def test_seed_demo_makes_cases_at_every_stage(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "8"])
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", str(len(demo.STAGES))])
     assert result.exit_code == 0, result.output
     with app.app_context():
         statuses = set(db.session().scalars(select(Case.status)))
-    assert statuses == {"ACCEPTING", "INVESTIGATING", "REVIEWING", "PENDING_DECISION", "PUBLICIZING", "APPROVED",
-                        "REFUSED", "NOT_ACCEPTED"}
+    assert statuses == set(demo.STAGES), f"demo.seed_cases reached no case in {set(demo.STAGES) - statuses}"
 
 
-def test_the_worker_fires_due_timers_and_stops_on_sigterm(app, db_url, factory, tmp_path, services):
-    """A real worker process: it finds a notice period that ended and approves the case."""
+def test_the_worker_answers_checks_fires_due_timers_and_stops_on_sigterm(app, db_url, factory, tmp_path, services):
+    """A real worker process: it answers a waiting 核对 and ends a notice period that is over."""
+    svc = Services(services.render, DocumentStore(tmp_path / "data" / "documents"))
     with clock.frozen(datetime(2026, 10, 12, 9, 0, tzinfo=clock.CHINA_TZ)):  # notice long over by now
-        case_no = to_decision(factory, Services(services.render, DocumentStore(tmp_path / "data" / "documents")),
-                              f.registration())
+        published = publicized(factory, svc)
+        waiting = accepted(factory, svc, f.registration([f.member("赵雯婷", date(1990, 2, 3), seq=8, income="100")]))
     env = {**os.environ, "DATABASE_URL": db_url, "DIBAO_DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x"}
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.2"],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wanted = {published: "PENDING_DECISION", waiting: "INVESTIGATING"}
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _status(factory, case_no) != "APPROVED":
+        while time.monotonic() < deadline and {no: _status(factory, no) for no in wanted} != wanted:
             time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
-    assert _status(factory, case_no) == "APPROVED", out
+    assert {no: _status(factory, no) for no in wanted} == wanted, out
     assert proc.returncode == 0 and "已停止" in out
+
+
+def test_retry_calls_after_an_incident(app, at_monday):
+    app.config["DIBAO_SIM_FAILING_SOURCES"] = "tax, vehicle"
+    with app.app_context():
+        case_no = accepted(db.factory(), services.get())
+    runner = app.test_cli_runner()
+    ticked = runner.invoke(args=["tick"])
+    assert ticked.exit_code == 0 and "外部核对已答复：0 件" in ticked.output
+    with app.app_context():
+        call = db.session().scalars(select(OutsideCall)).one()
+        assert (call.status, call.attempts) == ("incident", 1) and "纳税" in call.last_error
+    assert runner.invoke(args=["retry-calls"]).exit_code == 1  # a case or --all is required
+    still = runner.invoke(args=["retry-calls", "--case", case_no])
+    assert still.exit_code == 1 and "成功 0 项" in still.output, still.output
+    app.config["DIBAO_SIM_FAILING_SOURCES"] = ()  # the source is back
+    fixed = runner.invoke(args=["retry-calls", "--all"])
+    assert fixed.exit_code == 0 and f"{case_no}：重试 1 项外部核对，成功 1 项" in fixed.output, fixed.output
+    with app.app_context():
+        assert db.session().scalars(select(Case.status)).one() == "INVESTIGATING"
+    nothing = runner.invoke(args=["retry-calls", "--case", case_no])
+    assert nothing.exit_code == 1 and "没有待处理" in nothing.output
+
+
+def test_failing_sources_come_from_the_environment(monkeypatch, db_url, tmp_path):
+    monkeypatch.setenv("DIBAO_SIM_FAILING_SOURCES", "tax, vehicle,")
+    app = create_app({"DATABASE_URL": db_url, "DIBAO_DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})
+    assert app.config["DIBAO_SIM_FAILING_SOURCES"] == ("tax", "vehicle")
+    app.extensions["dibao_db"]["engine"].dispose()
 
 
 def _status(factory, case_no: str) -> str:

@@ -46,33 +46,45 @@ def test_each_role_works_its_step_and_the_notice_pdf_arrives(app, client, at_mon
     assert case.applicant_name == "张秀兰"
 
     assert complete(client, "clerk-001", f.accept()).status_code == 302
+    assert db_case(app).status == "VERIFYING"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tick"])  # the worker's pass answers the 核对
+    assert result.exit_code == 0 and "外部核对已答复：1 件" in result.output, result.output
+    assert db_case(app).status == "INVESTIGATING"
     assert complete(client, "investigator-001", f.investigate(sub["members"])).status_code == 302
-    resp = complete(client, "reviewer-001", f.review())
-    assert resp.status_code == 302
-    assert complete(client, "leader-001", f.leader()).status_code == 302
+    assert complete(client, "investigator2-001", f.cosign()).status_code == 302
+    assert complete(client, "reviewer-001", f.review()).status_code == 302
+    assert db_case(app).status == "AWAITING_NOTICE"
+
+    notices = client.get("/notices/").get_data(as_text=True)
+    assert case.case_no in notices and "¥1,022.00" in notices
+    assert post_form(client, "/notices/publish", {}, token_from="/notices/").status_code == 302
     assert db_case(app).status == "PUBLICIZING"
 
-    runner = app.test_cli_runner()
-    later = (at_monday + timedelta(days=8)).isoformat()
-    result = runner.invoke(args=["tick", "--now", later])
-    assert result.exit_code == 0, result.output
+    later = at_monday + timedelta(days=8)
+    result = runner.invoke(args=["tick", "--now", later.isoformat()])
+    assert result.exit_code == 0 and "到期定时事件已处理：1 件" in result.output, result.output
+    assert db_case(app).status == "PENDING_DECISION"
+    with clock.frozen(later):
+        assert complete(client, "leader-001", f.leader()).status_code == 302
     case = db_case(app)
     assert case.status == "APPROVED"
 
     login(client, "clerk-001")
     page = client.get(f"/cases/{case.case_no}").get_data(as_text=True)
     assert "已批准" in page and "¥1,022.00" in page and "公示期满" in page
-    for step in ("登记申请", "办结环节", "出具文书"):
+    for step in ("登记申请", "办结环节", "出具文书", "收到核对结果", "列入公示批次", "公示名单"):
         assert step in page
     link = re.search(r'href="(/cases/[^"]+\.pdf)"', page).group(1)
     pdf = client.get(link)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
     number = link.rsplit("/", 1)[1][:-4]
-    code = re.search(r"验证码 ([A-Z0-9-]{9})", page).group(1)
+    code = re.search(rf"{number}</a>\s*· [^·]+· 验证码 ([A-Z0-9-]{{9}})", page).group(1)
     client.post("/logout", data={"csrf_token": csrf(client, "/cases/")})
     public = client.get(f"/verify/{code}").get_data(as_text=True)
     assert number in public and "张秀兰" not in public  # no personal data on the public page
+    assert "最低生活保障批准通知书" in public
 
 
 def test_errors_are_shown_beside_fields_and_typed_values_kept(app, client, at_monday):
@@ -127,4 +139,4 @@ def test_a_form_posted_twice_completes_once(app, client, at_monday):
     assert again.status_code == 302 and again.headers["Location"] == "/tasks/"  # back to the queue
     assert "已办结" in client.get("/tasks/").get_data(as_text=True)
     with clock.frozen(at_monday):
-        assert db_case(app).status == "INVESTIGATING"
+        assert db_case(app).status == "VERIFYING"

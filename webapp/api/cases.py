@@ -3,12 +3,12 @@
 from flask import Response, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from workflows import access, engine, queries, replay
+from workflows import access, engine, procedure, queries, replay
 
 from .. import accesslog, db, services
 from . import bp
 from .body import json_body, locale, page_arg
-from .serialize import case_summary, document_json, event_json, plain, tasks_of
+from .serialize import case_summary, document_json, event_json, plain, step_json, tasks_of
 from .tokens import api_user
 
 
@@ -77,3 +77,19 @@ def replay_case(case_no: str):
     case = access.case_for(sess, user, case_no)
     svc = services.get()
     return replay.verify_case(sess, case, svc.render, svc.store).as_dict()
+
+
+@bp.route("/cases/<case_no>/objections", methods=["POST"])
+def record_objection(case_no: str):
+    """Record an objection received during the 公示 (clerks, reviewers); the case goes back to investigation."""
+    result = procedure.record_objection(db.session(), api_user(), case_no, json_body(), services.get(), locale())
+    db.commit()
+    return step_json(db.session(), result), 201
+
+
+@bp.route("/cases/<case_no>/extension", methods=["POST"])
+def extend_deadline(case_no: str):
+    """Extend the case's time limit once, with a reason (leaders); 409 if it was extended before."""
+    result = procedure.extend_deadline(db.session(), api_user(), case_no, json_body(), services.get(), locale())
+    db.commit()
+    return step_json(db.session(), result)

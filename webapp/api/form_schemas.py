@@ -1,13 +1,17 @@
 """JSON Schemas of request bodies, generated from the form definitions (``forms/<process>/<id>.json``).
 
-They describe what a client sends: the shape and the allowed values of each field. The server
-checks more (ID number check characters, bounds, rules between fields) and answers 422 with
-per-field details; because the schemas are generated, they follow the forms when those change.
+They describe what a client sends: the shape and the allowed values of each field. An optional
+field may also be sent empty ("" or null), which means not given. The server checks more (ID
+number check characters, bounds, rules between fields) and answers 422 with per-field details;
+because the schemas are generated, they follow the forms when those change.
 """
 
 from workflows.forms import Form
 
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
+# An optional field may be sent empty ("" or null): the server treats it as not given.
+EMPTY = {"enum": ["", None], "description": "Not given"}
+ALWAYS_PRESENT = ("boolean", "multiselect")  # unticked / nothing chosen: false / []
 MONEY_INPUT = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
 
 
@@ -73,7 +77,11 @@ def field_schema(field: dict, table_items: dict | None = None) -> dict:
     if field.get("readonly"):
         return _describe(field, {"readOnly": True, "description": "Taken from the case data; ignored if sent"})
     if field["type"] != "table":
-        return _describe(field, _SIMPLE[field["type"]](field))
+        schema = _SIMPLE[field["type"]](field)
+        if not field.get("required") and field["type"] not in ALWAYS_PRESENT:
+            note = schema.pop("description", "")
+            schema = {"anyOf": [schema, EMPTY], "description": note}
+        return _describe(field, schema)
     schema = {"type": "array", "items": table_items or object_schema(field["columns"])}
     if "max_rows" in field:
         schema["maxItems"] = field["max_rows"]

@@ -11,6 +11,8 @@ from workflows.store import ACTIVE_STATUSES, ROLES
 
 from .form_schemas import form_body_schema, object_schema
 
+# Forms of BPMN messages staff send to a case (objection, extension), not of user tasks.
+MESSAGE_FORMS = ("objection", "deadline_extension")
 MONEY = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["1084.00"]}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -51,6 +53,12 @@ def _case_summary() -> dict:
         "case_deadline": nullable(DATE),
         "decided_on": nullable(DATE),
         "next_timer_at": nullable(DATETIME),
+        "received_by": {"type": ["string", "null"], "pattern": "^[0-9]{9}$",
+                        "description": "The township whose window registered the case, when another one is "
+                                       "responsible (异地受理); else null"},
+        "near_relative": {"type": "boolean", "description": "近亲属 of staff declared: registered separately (备案)"},
+        "deadline_extended": {"type": "boolean", "description": "The time limit was extended (once only)"},
+        "objection_count": {"type": "integer", "minimum": 0, "description": "Objections received during 公示"},
         "created_at": DATETIME,
         "updated_at": DATETIME,
         "url": {"type": "string", "description": "This case in the API"},
@@ -69,6 +77,7 @@ def _task() -> dict:
         "created_at": DATETIME,
         "due_on": nullable(DATE),
         "overdue": {"type": "boolean"},
+        "escalated_at": nullable(DATETIME) | {"description": "When the overdue task was escalated to the leader"},
         "claimed_by": {"type": ["string", "null"], "description": "Display name of the claimer"},
         "claimed_at": nullable(DATETIME),
         "url": {"type": "string"},
@@ -78,7 +87,7 @@ def _task() -> dict:
 def _document() -> dict:
     return {
         "number": {"type": "string"},
-        "kind": {"type": "string", "examples": ["approval_notice", "refusal_notice"]},
+        "kind": {"type": "string", "examples": ["approval_notice", "refusal_notice", "missing_materials_notice"]},
         "sha256": SHA256,
         "size": {"type": "integer", "minimum": 1},
         "verify_code": {"type": "string"},
@@ -92,7 +101,8 @@ def _document() -> dict:
 def _event() -> dict:
     return {
         "seq": {"type": "integer", "minimum": 1},
-        "kind": {"type": "string", "examples": ["application_submitted", "task_completed", "timer_fired"]},
+        "kind": {"type": "string", "examples": ["application_submitted", "task_completed", "timer_fired",
+                                                "message_received", "outside_data_received"]},
         "task_spec": {"type": ["string", "null"]},
         "actor_name": {"type": "string"},
         "at": DATETIME,
@@ -131,10 +141,16 @@ def _form_bodies() -> dict:
         "Registration": form_body_schema(start, {"members": ref("HouseholdMember")}),
         "HouseholdMember": {"title": members["label"]["en"], **object_schema(members["columns"])},
     }
-    for form_id in form_ids(DEFAULT_PROCESS):
-        if form_id != "start":
-            out[f"TaskForm_{form_id}"] = form_body_schema(load_form(DEFAULT_PROCESS, form_id))
+    for form_id in task_form_ids():
+        out[f"TaskForm_{form_id}"] = form_body_schema(load_form(DEFAULT_PROCESS, form_id))
+    for form_id in MESSAGE_FORMS:
+        out[f"MessageForm_{form_id}"] = form_body_schema(load_form(DEFAULT_PROCESS, form_id))
     return out
+
+
+def task_form_ids() -> list[str]:
+    """The forms of the default process's user tasks (not registration, not the message forms)."""
+    return [f for f in form_ids(DEFAULT_PROCESS) if f != "start" and f not in MESSAGE_FORMS]
 
 
 def components() -> dict:

@@ -55,6 +55,10 @@ def case_summary(case: Case) -> dict:
         "case_deadline": iso(case.case_deadline),
         "decided_on": iso(case.decided_on),
         "next_timer_at": iso(case.next_timer_at),
+        "received_by": case.received_by,
+        "near_relative": bool(case.near_relative),
+        "deadline_extended": bool(case.deadline_extended),
+        "objection_count": case.objection_count or 0,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
         "url": url_for("api.get_case", case_no=case.case_no),
@@ -74,6 +78,7 @@ def task_json(task: HumanTask, case_no: str, claimed_by: str | None) -> dict:
         "created_at": iso(task.created_at),
         "due_on": iso(task.due_on),
         "overdue": queries.overdue_on(task),
+        "escalated_at": iso(task.escalated_at),
         "claimed_by": claimed_by,
         "claimed_at": iso(task.claimed_at),
         "url": url_for("api.get_task", task_id=task.id),
@@ -103,6 +108,16 @@ def event_json(event: CaseEvent) -> dict:
         "state_digest": event.state_digest,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
+    }
+
+
+def step_json(session: Session, result) -> dict:
+    """What a step did (an ``engine.StepResult``): the case after it, its open tasks, documents issued."""
+    case = result.case
+    return {
+        "case": case_summary(case),
+        "open_tasks": tasks_of(session, case),
+        "documents": [document_json(d, case.case_no) for d in result.documents],
     }
 
 

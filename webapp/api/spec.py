@@ -6,11 +6,8 @@ Paths are listed here; the schemas are in :mod:`.schemas` (responses) and :mod:`
 
 from functools import cache
 
-from workflows.engine import DEFAULT_PROCESS
-from workflows.forms import form_ids
-
 from . import bp
-from .schemas import STATUSES, components, ref
+from .schemas import STATUSES, components, ref, task_form_ids
 
 ERRORS = {
     "BadRequest": (400, "The body is not JSON"),
@@ -46,7 +43,7 @@ def _body(schema: dict) -> dict:
 
 
 def _task_forms() -> dict:
-    forms = [ref(f"TaskForm_{f}") for f in form_ids(DEFAULT_PROCESS) if f != "start"]
+    forms = [ref(f"TaskForm_{f}") for f in task_form_ids()]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
 
@@ -74,6 +71,15 @@ def _case_paths() -> dict:
         "/cases/{case_no}/replay": {"get": op("replayCase", "Replay and verify the case (county auditors, admins)",
                                               (200, "The verdict", ref("Replay")), (403, 404), parameters=[CASE_NO])},
         "/cases/{case_no}/documents/{number}": {"get": download},
+        "/cases/{case_no}/objections": {"post": op(
+            "recordObjection", "Record an objection received during the public notice (clerks, reviewers); "
+            "the case goes back to investigation. 409 unless the case is in its public notice",
+            (201, "What the step did", ref("StepResult")), (400, 403, 404, 409, 422), parameters=[CASE_NO],
+            requestBody=_body(ref("MessageForm_objection")))},
+        "/cases/{case_no}/extension": {"post": op(
+            "extendDeadline", "Extend the case's time limit, once, with a reason (leaders). 409 if it was "
+            "extended before or the case is not accepted yet", (200, "What the step did", ref("StepResult")),
+            (400, 403, 404, 409, 422), parameters=[CASE_NO], requestBody=_body(ref("MessageForm_deadline_extension")))},
     }
 
 

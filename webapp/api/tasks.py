@@ -10,10 +10,10 @@ from workflows.store import Case, User
 from .. import accesslog, db, services
 from . import bp
 from .body import json_body, locale, page_arg
-from .serialize import case_summary, claimer_name, document_json, plain, task_json, tasks_of
+from .serialize import case_summary, claimer_name, plain, step_json, task_json
 from .tokens import api_user
 
-WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader")
+WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor")
 VIEWS = ("all", "mine", "unclaimed", "overdue")
 
 
@@ -89,9 +89,4 @@ def complete_task(task_id: str):
     sess = db.session()
     result = engine.complete_task(sess, api_user(), task_id, json_body(), services.get(), locale=locale())
     db.commit()
-    case = result.case
-    return {
-        "case": case_summary(case),
-        "open_tasks": tasks_of(sess, case),
-        "documents": [document_json(d, case.case_no) for d in result.documents],
-    }
+    return step_json(sess, result)

@@ -1,4 +1,5 @@
-"""Task queues (待办): each role works through the open tasks of its township."""
+"""Task queues (待办): each role works through the open tasks of its township (the county auditor:
+the district checks of every township); the leader also sees the escalated ones (逾期督办)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -7,12 +8,13 @@ from workflows import access, engine, queries
 from workflows.errors import Conflict, Invalid
 from workflows.forms import decode_web_form, initial_values
 
-from .. import accesslog, db, services
+from .. import accesslog, db, readside, services
 from ..auth import account, roles_required
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
-WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader")
+# The county auditor works the district's checks (区民政局核查) of every township.
+WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor")
 VIEWS = ("all", "mine", "unclaimed", "overdue")
 
 
@@ -25,9 +27,18 @@ def queue():
     page = request.args.get("page", 1, type=int)
     sess, user = db.session(), account()
     rows = queries.task_queue(sess, user, view, page)
+    townships = queries.townships(sess) if not user.is_township_staff else {}
     return render_template(
-        "tasks/queue.html", rows=rows, counts=queries.queue_counts(sess, user), view=view, page=page
+        "tasks/queue.html", rows=rows, counts=queries.queue_counts(sess, user), view=view, page=page,
+        townships=townships,
     )
+
+
+@bp.route("/escalated")
+@roles_required("leader")
+def escalated():
+    """逾期督办: the township's open tasks whose time limit passed, for the leader to chase."""
+    return render_template("tasks/escalated.html", rows=readside.escalated_tasks(db.session(), account()))
 
 
 def _render_task(task_id: str, posted=None, errors: dict | None = None, status: int = 200):

@@ -31,7 +31,7 @@ from .id_number import (
     normalise_id_number,
     parse_id_number,
 )
-from .months import add_months, month_of, months_between, shift_month
+from .months import add_months, last_day_of, month_of, months_between, shift_month
 from .workdays import add_working_days, is_working_day, working_days_between
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "describe_member",
     "household_figures",
     "is_working_day",
+    "last_day_of",
     "money",
     "month_of",
     "months_between",

@@ -25,3 +25,9 @@ def months_between(first: str, last: str) -> int:
     """How many months from ``first`` to ``last`` inclusive (0 when last is before first)."""
     (y1, m1), (y2, m2) = ((int(p) for p in m.split("-")) for m in (first, last))
     return max((y2 - y1) * 12 + (m2 - m1) + 1, 0)
+
+
+def last_day_of(month: str) -> date:
+    """The last day of 'YYYY-MM'."""
+    year, mon = (int(p) for p in month.split("-"))
+    return add_months(date(year, mon, 1), 1) - relativedelta(days=1)

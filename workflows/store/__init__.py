@@ -24,6 +24,7 @@ from .human_task import HumanTask
 from .outside_call import OutsideCall
 from .person_index import PersonIndex
 from .process_spec import ProcessSpec
+from .roster import PaymentRoster, PaymentRosterLine
 from .sequence import Sequence
 from .setting import Setting
 from .sim_record import SimEconomicRecord
@@ -34,7 +35,8 @@ from .user import ROLES, TOWNSHIP_ROLES, User
 __all__ = [
     "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Benefit", "BenefitChange",
     "Case", "CaseEvent",
-    "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PersonIndex", "ProcessSpec", "Sequence",
+    "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PaymentRoster", "PaymentRosterLine",
+    "PersonIndex", "ProcessSpec", "Sequence",
     "Setting", "SimEconomicRecord",
     "Township", "User",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, Timestamped, UTCDateTime
 
 PENDING, INCIDENT, DONE = "pending", "incident", "done"
+CANCELLED = "cancelled"  # the case stopped waiting for it (it moved on by another path)
 
 
 class OutsideCall(Timestamped, Base):
