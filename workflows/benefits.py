@@ -8,11 +8,12 @@ register in the same transaction: the :class:`Benefit` of the household and a
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .store import Benefit, BenefitChange, Document
-from .store.benefit import ACTIVE, TERMINATED
+from .rules import shift_month
+from .store import Benefit, BenefitChange, Document, PersonIndex
+from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
 
 
 def _certificate_no(documents: list[Document]) -> str:
@@ -47,7 +48,47 @@ def _date(text: str) -> date:
     return date.fromisoformat(text)
 
 
-EFFECTS = {"granted": grant}
+def _change(step, benefit: Benefit, kind: str, month: str, amount: Decimal, persons: int, reason: str,
+            event_seq: int) -> BenefitChange:
+    change = BenefitChange(benefit_id=benefit.id, case_id=step.case.id, event_seq=event_seq, kind=kind,
+                           effective_month=month, amount=amount, persons=persons, reason=reason, at=step.at)
+    step.session.add(change)
+    return change
+
+
+def _stop(step, benefit: Benefit, month: str, reason: str, event_seq: int) -> None:
+    """No payment from ``month`` on; the members may apply again (their person index is released)."""
+    _change(step, benefit, "stop", month, Decimal("0.00"), 0, reason, event_seq)
+    benefit.status, benefit.end_month = TERMINATED, shift_month(month, -1)
+    step.session.execute(delete(PersonIndex).where(PersonIndex.case_id == benefit.case_id))
+
+
+def review(step, data: dict, documents: list[Document], event_seq: int) -> Benefit:
+    """Apply a confirmed review's outcome from its effective month (the month after the decision)."""
+    benefit = step.session.get(Benefit, data["benefit_id"])
+    outcome, month, reason = data["review_outcome"], data["effective_month"], data.get("change_reason", "")
+    benefit.next_review_on = _date(data["next_review_on"])
+    benefit.review_cycle = data["review_cycle"]
+    if outcome == "stop":
+        _stop(step, benefit, month, reason, event_seq)
+    elif outcome == "phase_out":  # 渐退: the amount goes on until the end of the period, then stops
+        benefit.status, benefit.end_month = PHASING_OUT, data["phase_out_until"]
+        _change(step, benefit, "phase_out", month, benefit.amount, benefit.persons, reason, event_seq)
+    else:
+        amount, persons = Decimal(data["amount"]["total"]), int(data["amount"]["persons"])
+        _change(step, benefit, outcome, month, amount, persons, reason, event_seq)
+        benefit.amount, benefit.persons, benefit.status = amount, persons, ACTIVE
+    return benefit
+
+
+def phase_out_end(step, data: dict, documents: list[Document], event_seq: int) -> Benefit:
+    """The 渐退 period is over: the household leaves the benefit."""
+    benefit = step.session.get(Benefit, data["benefit_id"])
+    _stop(step, benefit, data["effective_month"], "渐退期满", event_seq)
+    return benefit
+
+
+EFFECTS = {"granted": grant, "review": review, "phase_out_end": phase_out_end}
 
 
 def apply(step, effect: str, data: dict, documents: list[Document], event_seq: int) -> Benefit:

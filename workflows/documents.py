@@ -32,7 +32,11 @@ class DocumentIntegrityError(DomainError):
 
 PREFIXES = {
     "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
-    "not_accepted_notice": "BS", "payment_roster": "FF",
+    "not_accepted_notice": "BS", "payment_roster": "FF", "change_notice": "BG",
+}
+OUTCOME_LABELS = {
+    "unchanged": "保障金额不变", "increase": "增发", "reduce": "减发", "stop": "停发",
+    "phase_out": "渐退", "phase_out_end": "渐退期满，停发",
 }
 RELATION_LABELS = {
     "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
@@ -137,11 +141,31 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
             received=[labels.get(code, code) for code in data.get("materials", [])],
             supplement_deadline=data["supplement_deadline"],
         )
+    elif kind == "change_notice":
+        context.update(_change_context(data))
     elif kind == "not_accepted_notice":
         context.update(reasons=[data.get("accept_note") or ""])
     else:
         context.update(reasons=data.get("refusal_reasons", []))
     return context
+
+
+def _change_context(data: dict) -> dict:
+    """What a review's notice says: the outcome, old → new monthly amount, from which month, and why."""
+    outcome = data["review_outcome"]
+    old = Decimal(data["previous_amount"]["total"])
+    stopped = outcome in ("stop", "phase_out_end")
+    new = Decimal("0.00") if stopped else old if outcome == "phase_out" else Decimal(data["amount"]["total"])
+    return {
+        "certificate_no": data["certificate_no"], "outcome": outcome, "outcome_label": OUTCOME_LABELS[outcome],
+        "old_amount": str(old), "new_amount": str(new), "difference": str(new - old),
+        "effective_month": data["effective_month"], "reason": data.get("change_reason", ""),
+        "phase_out_until": data.get("phase_out_until"),
+        "next_review_on": None if stopped else data.get("next_review_on"),
+        "appeal": outcome in ("reduce", "stop", "phase_out", "phase_out_end"),
+        "amount": None if stopped or outcome == "phase_out" else _amount_for_print(
+            data["amount"], data.get("members_assessed", [])),
+    }
 
 
 def _material_labels(version) -> dict[str, str]:

@@ -38,8 +38,21 @@ class StepResult:
     data: dict = field(default_factory=dict)  # the case data the step produced
 
 
+READY = TaskState.READY
+
+
 def _context(session: Session, township_code: str) -> StepContext:
     return StepContext(session, township_code, clock.today())
+
+
+def step_context(session: Session, township_code: str) -> StepContext:
+    """The context of a step run now for a township (for steps started outside this module)."""
+    return _context(session, township_code)
+
+
+def scripts_for(ctx: StepContext):
+    """The script engine of one step."""
+    return script_engine(ctx)
 
 
 def _completed_ids(wf: BpmnWorkflow) -> set:
@@ -76,6 +89,12 @@ def _finish(
             benefits.apply(step, effect, task.data, result.documents, result.events[0].seq)
     step.session.flush()
     return result
+
+
+def finish_step(step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None,
+                done_before: set) -> StepResult:
+    """Run the engine forward and write the step (for steps started outside this module)."""
+    return _finish(step, wf, kind, data, task_spec, done_before)
 
 
 def _issue(step: Step, kind: str, data: dict, digest: str) -> Document:

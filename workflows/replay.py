@@ -88,8 +88,8 @@ def _apply(wf: BpmnWorkflow, ev: CaseEvent, data: dict) -> BpmnWorkflow:
 
 
 def _first(session: Session, case: Case, version: specs.ProcessVersion, ev: CaseEvent) -> BpmnWorkflow:
-    if ev.kind != "application_submitted":
-        raise _Mismatch("the log does not start with the application")
+    if ev.kind not in ("application_submitted", "review_started"):
+        raise _Mismatch("the log does not start with the application or the start of a review")
     data = json.loads(ev.data)
     township = data.get("township_code", case.township_code)  # the window that registered it
     ctx = StepContext(session, township, clock.today())

@@ -125,7 +125,8 @@ def _shape(engine: Engine) -> dict:
         "columns": sorted((c["name"], str(c["type"]), c["nullable"], c.get("default"))
                           for c in inspector.get_columns(table)),
         "pk": inspector.get_pk_constraint(table),
-        "fks": sorted((fk["name"], fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
+        # (SQLite reflects no name for a key added inline by ALTER TABLE ADD COLUMN)
+        "fks": sorted((fk["name"] or "", fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
                       for fk in inspector.get_foreign_keys(table)),
         "unique": sorted((u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)),
         "indexes": sorted((i["name"], i["column_names"], bool(i["unique"])) for i in inspector.get_indexes(table)),

@@ -11,6 +11,7 @@ from .base import Base, Timestamped, UTCDateTime, utcnow
 ACTIVE_STATUSES = (
     "SUBMITTED", "ACCEPTING", "WAITING_MATERIALS", "VERIFYING", "INVESTIGATING", "DELIBERATING", "REVIEWING",
     "COUNTY_CHECK", "AWAITING_NOTICE", "PUBLICIZING", "PENDING_DECISION",
+    "REVIEW_STARTED", "PHASING_OUT",  # a review of a household on the benefit (dibao_review)
 )
 
 
@@ -33,6 +34,10 @@ class Case(Timestamped, Base):
     applied_on: Mapped[date] = mapped_column(Date)
     case_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The benefit a review case is about (dibao_review); None for applications.
+    # (added after both tables exist: benefit.case_id points back at the granting application)
+    benefit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("benefit.id", use_alter=True, name="fk_case_record_benefit_id_benefit"), nullable=True, index=True)
     # The window that registered the case, when another township is responsible (异地受理).
     received_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
     # 近亲属 of staff declared: registered separately (单独登记备案) and checked by the district.

@@ -1,0 +1,105 @@
+"""动态管理: reviews of households on 低保 — which are due, and starting one (process ``dibao_review``).
+
+A review starts from the benefit register, not from a window registration: the household as last
+assessed (by its approval or its latest review) is loaded into the new case, the start form only
+says why (due, or a reported change). The review's steps then run like any other case.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import access, clock, engine, numbers, queries, runtime, specs
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .forms import validate_submission
+from .step import Services, Step
+from .store import ACTIVE_STATUSES, Benefit, Case, User
+from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
+
+PROCESS = "dibao_review"
+# What a member row carries from one assessment into the next review's visit form.
+MEMBER_KEYS = (
+    "name", "id_no", "relation", "birth_date", "sex", "age", "disability_level", "disability_kind",
+    "serious_illness", "labor_capacity", "excluded", "exclusion_reason", "wage_income", "business_income",
+    "property_income", "transfer_income", "excluded_income", "monthly_income",
+)
+
+
+def reviews_due(session: Session, user: User, within_days: int = 30) -> list[Benefit]:
+    """Benefits of the user's township whose review falls due within ``within_days`` and has not started."""
+    horizon = clock.today() + timedelta(days=within_days)
+    open_review = select(Case.benefit_id).where(Case.benefit_id.is_not(None), Case.status.in_(ACTIVE_STATUSES))
+    query = (
+        select(Benefit).where(Benefit.status.in_((ACTIVE, PHASING_OUT)), Benefit.next_review_on <= horizon,
+                              Benefit.id.not_in(open_review))
+        .order_by(Benefit.next_review_on, Benefit.certificate_no)
+    )
+    if user.is_township_staff:
+        query = query.where(Benefit.township_code == user.township_code)
+    return list(session.scalars(query))
+
+
+def _latest_assessment(session: Session, benefit: Benefit) -> dict:
+    """The household as last assessed: the latest finished review of the benefit, else its approval."""
+    latest = session.scalars(
+        select(Case).where(Case.benefit_id == benefit.id, Case.status.not_in(ACTIVE_STATUSES))
+        .order_by(Case.id.desc())
+    ).first()
+    return queries.case_data(session, latest or session.get(Case, benefit.case_id))
+
+
+def _initial_data(benefit: Benefit, assessed: dict, form: dict) -> dict:
+    members = [{k: m[k] for k in MEMBER_KEYS if k in m} for m in assessed["members_assessed"]]
+    return {
+        **form, "benefit_id": benefit.id, "certificate_no": benefit.certificate_no, "members": members,
+        "standard_class": benefit.standard_class, "household_type": assessed.get("household_type", "family"),
+        "previous_amount": {"total": str(benefit.amount), "persons": benefit.persons},
+        "review_cycle_before": benefit.review_cycle,
+    }
+
+
+def _checked(session: Session, actor: User, benefit_id: int) -> Benefit:
+    benefit = session.get(Benefit, benefit_id)
+    if benefit is None or not access.can_see_township(actor, benefit.township_code):
+        raise NotFound("未找到该在保家庭，或您无权查看", "No such benefit, or not visible to you")
+    if not actor.is_township_staff or actor.township_code != benefit.township_code or actor.role != "clerk":
+        raise Forbidden("只有本乡镇（街道）窗口工作人员可以启动复核", "Only the township's window clerks start reviews")
+    if benefit.status == TERMINATED:
+        raise Conflict("该家庭已退出低保，不能复核", "The household has left the benefit")
+    running = session.scalars(select(Case.case_no).where(
+        Case.benefit_id == benefit.id, Case.status.in_(ACTIVE_STATUSES))).first()
+    if running:
+        raise Conflict(f"该家庭已有进行中的复核（{running}）", f"A review of this household is under way ({running})")
+    return benefit
+
+
+def start_review(session: Session, actor: User, benefit_id: int, submission: dict, services: Services,
+                 locale: str = "zh") -> engine.StepResult:
+    """Start a review of a household on the benefit (due, or after a reported change)."""
+    benefit = _checked(session, actor, benefit_id)
+    version = specs.current_version(session, PROCESS)
+    form, errors = validate_submission(version.form("start"), submission, {}, locale)
+    if errors:
+        raise Invalid("填写有误，请按提示修改", "The form has errors", errors)
+    initial = _initial_data(benefit, _latest_assessment(session, benefit), form)
+    with clock.frozen(clock.now()) as at:
+        ctx = engine.step_context(session, benefit.township_code)
+        case_no = numbers.case_number(session, benefit.township_code, ctx.today.year)
+        case = Case(
+            case_no=case_no, process_id=PROCESS, spec_hash=version.hash, township_code=benefit.township_code,
+            status="REVIEW_STARTED", applicant_name=benefit.holder_name, applicant_id_no=benefit.holder_id_no,
+            household_size=benefit.persons, applied_on=ctx.today, created_by_id=actor.id, benefit_id=benefit.id,
+        )
+        session.add(case)
+        session.flush()
+        wf = runtime.new_workflow(version, engine.scripts_for(ctx))
+        wf.get_next_task(state=engine.READY).set_data(**initial, case_no=case_no, township_code=case.township_code)
+        step = Step(session, case, version, ctx, at, actor, services)
+        started = {"case_no": case_no, "township_code": case.township_code, "form": initial}
+        return engine.finish_step(step, wf, "review_started", started, "start", set())
+
+
+def review_due_on(benefit: Benefit) -> date:
+    """When the benefit's next review is due (for display)."""
+    return benefit.next_review_on
