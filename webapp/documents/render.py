@@ -57,6 +57,13 @@ DOCUMENT_KINDS = {
         "template": "refusal_notice.html",
         "required": ("applicant_name", "reasons", "county_gov"),
     },
+    "change_notice": {
+        "title_zh": "最低生活保障复核决定通知书",
+        "title_en": "Notice of the outcome of a minimum living guarantee review",
+        "template": "change_notice.html",
+        "required": ("applicant_name", "certificate_no", "outcome_label", "old_amount", "new_amount",
+                     "effective_month", "county_gov"),
+    },
     "not_accepted_notice": {
         "title_zh": "最低生活保障申请不予受理通知书",
         "title_en": "Notice that the application is not accepted",
@@ -78,6 +85,14 @@ DOCUMENT_KINDS = {
         "required": ("batch_no", "notice_start", "notice_end", "contact_phone", "rows", "totals"),
         "dates": ("notice_start", "notice_end"),
         "parts": {"rows": ("applicant_name", "persons", "amount"), "totals": ("households", "persons", "amount")},
+    },
+    "payment_roster": {
+        "title_zh": "最低生活保障金发放花名册",
+        "title_en": "Monthly payment roster of the minimum living guarantee",
+        "template": "payment_roster.html",
+        "required": ("township_name", "month", "rows", "totals", "xlsx_sha256"),
+        "parts": {"rows": ("certificate_no", "holder_name", "holder_id_masked", "persons", "amount"),
+                  "totals": ("households", "persons", "amount")},
     },
 }
 

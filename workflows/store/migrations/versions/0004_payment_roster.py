@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('xlsx_sha256', sa.String(length=64), nullable=False),
     sa.Column('pdf_number', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_payment_roster_issued_by_id_user_account')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'],
+                            name=op.f('fk_payment_roster_issued_by_id_user_account')),
     sa.ForeignKeyConstraint(['pdf_number'], ['document.number'], name=op.f('fk_payment_roster_pdf_number_document')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_roster')),
     sa.UniqueConstraint('pdf_number', name=op.f('uq_payment_roster_pdf_number')),
@@ -45,7 +46,8 @@ def upgrade() -> None:
     sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('standard_class', sa.String(length=8), nullable=False),
     sa.ForeignKeyConstraint(['benefit_id'], ['benefit.id'], name=op.f('fk_payment_roster_line_benefit_id_benefit')),
-    sa.ForeignKeyConstraint(['roster_id'], ['payment_roster.id'], name=op.f('fk_payment_roster_line_roster_id_payment_roster')),
+    sa.ForeignKeyConstraint(['roster_id'], ['payment_roster.id'],
+                            name=op.f('fk_payment_roster_line_roster_id_payment_roster')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_roster_line')),
     sa.UniqueConstraint('roster_id', 'benefit_id', name=op.f('uq_payment_roster_line_roster_id'))
     )
