@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from . import step_cost
+from . import history_cost, step_cost
 
 
 def main(argv: list[str]) -> int:
@@ -18,6 +18,10 @@ def main(argv: list[str]) -> int:
         print(f"{name:<{width}}  {median * 1000:>8.2f}ms  {p90 * 1000:>8.2f}ms")
     app, bare = rows[0][1], rows[1][1]
     print(f"P1 ratio app / bare SpiffWorkflow: {app / bare:.1f}× (target ≤ 3×)")
+    print()
+    for name, median, note in history_cost.run(repeats=3 if args.quick else 20):
+        figure = f"{median * 1000:8.2f}ms" if median else " " * 10
+        print(f"{name:<{width}}  {figure}  {note}")
     return 0
 
 

@@ -259,8 +259,16 @@ def issue_notice_list(session: Session, actor, batch_no: str, published: list, s
     doc = Document(case_id=None, kind="public_notice_list", number=batch_no, verify_code=context["verify_code"],
                    sha256=digest, size=len(pdf), issued_at=at, event_seq=0, township_code=first_case.township_code)
     session.add(doc)
-    for case, _event, _data in published:
+    # The first case's history keeps the whole printed context (to re-render and compare); the others
+    # keep their own row and point at it, so a batch of n cases costs n rows, not n × n.
+    first = None
+    for (case, _event, _data), row in zip(published, rows, strict=True):
         snap = session.get(CaseSnapshot, case.id)
-        append_event(session, case, "document_issued", at=at, actor=actor, state_digest=snap.digest,
-                     data={"kind": "public_notice_list", "number": batch_no, "sha256": digest, "context": context})
+        data = {"kind": "public_notice_list", "number": batch_no, "sha256": digest, "row": row}
+        if first is None:
+            data["context"] = context
+        else:
+            data["context_in"] = first
+        event = append_event(session, case, "document_issued", at=at, actor=actor, state_digest=snap.digest, data=data)
+        first = first or {"case_no": case.case_no, "seq": event.seq}
     return doc

@@ -540,3 +540,22 @@ def test_dated_setting_applies_from_its_date(factory, services):
 
 def f_dt(y, m, d):
     return datetime(y, m, d, 10, 0, tzinfo=clock.CHINA_TZ)
+
+
+def test_a_batch_list_is_kept_once_and_every_case_verifies_against_it(factory, services, at_monday):
+    first, second = to_review(factory, services), to_review(factory, services, f.registration(members=[
+        f.member("周立新", date(1965, 4, 4), "self", "200", seq=7)]))
+    for case_no in (first, second):
+        do(factory, services, case_no, "reviewer-001", f.review())
+    number, published = publish(factory, services)
+    assert published == [first, second]
+    with unit_of_work(factory) as sess:
+        kept = [[e for e in queries.case_events(sess, case_row(factory, no)) if e.kind == "document_issued"][0]
+                for no in (first, second)]
+        assert '"rows"' in kept[0].data and '"rows"' not in kept[1].data  # the list is stored once
+        assert '"context_in"' in kept[1].data and "周*新" in kept[1].data  # its own row, name masked as posted
+        for no in (first, second):
+            result = replay.verify_case(sess, case_row(factory, no), services.render, services.store)
+            assert result.verified, result.as_dict()
+        doc = sess.scalars(select(Document).where(Document.number == number)).one()
+        assert doc.case_id is None and doc.kind == "public_notice_list"
