@@ -87,8 +87,19 @@ def _finish(
         effect = runtime.task_properties(task.task_spec).get("benefit")
         if effect:
             benefits.apply(step, effect, task.data, result.documents, result.events[0].seq)
+    for task in new_tasks:
+        target = runtime.task_properties(task.task_spec).get("reopen")
+        if target:
+            result.events += _reopen(step, target, task.data, result.events[0])
     step.session.flush()
     return result
+
+
+def _reopen(step: Step, target: str, data: dict, event: CaseEvent) -> list[CaseEvent]:
+    """A ``reopen`` task reached in this step: send its finding back to the case it names."""
+    from . import spot_checks  # noqa: PLC0415 - spot_checks starts cases through this module (an import cycle)
+
+    return spot_checks.reopen(step, target, data, event)
 
 
 def finish_step(step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None,

@@ -10,9 +10,21 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import clock, runtime, specs
-from .access import can_see_township
+from .access import CASE_VIEW_ROLES, can_see_township
 from .forms import display_values
-from .store import Case, CaseEvent, CaseSnapshot, Document, HumanTask, Township, User
+from .store import (
+    ACTIVE_STATUSES,
+    Benefit,
+    BenefitChange,
+    Case,
+    CaseEvent,
+    CaseSnapshot,
+    Document,
+    HumanTask,
+    PaymentRoster,
+    Township,
+    User,
+)
 
 PAGE_SIZE = 50
 
@@ -164,3 +176,76 @@ def process_xml(session: Session, case: Case) -> str:
     """The BPMN XML of the process version the case is pinned to."""
     version = specs.version_by_hash(session, case.spec_hash)
     return version.sources[f"{version.process_id}.bpmn"]
+
+
+# The benefit register (在保家庭) and the payment rosters: read-side queries of their pages.
+
+BENEFIT_STATUSES = ("ACTIVE", "PHASING_OUT", "TERMINATED")
+
+
+def benefit_list(session: Session, user: User, status: str | None = None, township: str | None = None,
+                 text: str = "", page: int = 1) -> list[Benefit]:
+    """Households on 低保 the user may see (own township; any for county roles), by 低保证号.
+
+    Args:
+        status: ACTIVE / PHASING_OUT / TERMINATED, or None for all.
+        township: a township code to narrow a county role's list (township staff see their own only).
+        text: the holder's name, the 低保证号 (parts of either) or the holder's full ID number.
+    """
+    query = _scope(select(Benefit), user, Benefit.township_code)
+    if township and not user.is_township_staff:
+        query = query.where(Benefit.township_code == township)
+    if status:
+        query = query.where(Benefit.status == status)
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(Benefit.holder_name.like(like), Benefit.certificate_no.like(like),
+                                Benefit.holder_id_no == text))
+    query = query.order_by(Benefit.township_code, Benefit.certificate_no)
+    return list(session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
+
+
+def benefit_for(session: Session, user: User, benefit_id: int) -> Benefit | None:
+    """A benefit the user may see (its township's staff, the county roles); None otherwise."""
+    benefit = session.get(Benefit, benefit_id)
+    if benefit is None or user.role not in CASE_VIEW_ROLES or not can_see_township(user, benefit.township_code):
+        return None
+    return benefit
+
+
+def benefit_changes(session: Session, benefit: Benefit) -> list[tuple[BenefitChange, str]]:
+    """Every change of the benefit with the number of the case whose step made it, oldest first."""
+    query = (select(BenefitChange, Case.case_no).join(Case, Case.id == BenefitChange.case_id)
+             .where(BenefitChange.benefit_id == benefit.id).order_by(BenefitChange.at, BenefitChange.id))
+    return [(change, case_no) for change, case_no in session.execute(query)]
+
+
+def benefit_cases(session: Session, benefit: Benefit) -> list[Case]:
+    """The application that granted the benefit, then its reviews, oldest first."""
+    query = select(Case).where(or_(Case.id == benefit.case_id, Case.benefit_id == benefit.id)).order_by(Case.id)
+    return list(session.scalars(query))
+
+
+def benefit_of_case(session: Session, case: Case) -> Benefit | None:
+    """The benefit a case granted (an approved application) or reviews (a review case), if any."""
+    if case.benefit_id is not None:
+        return session.get(Benefit, case.benefit_id)
+    return session.scalars(select(Benefit).where(Benefit.case_id == case.id)).first()
+
+
+def running_review(session: Session, benefit: Benefit) -> Case | None:
+    """The benefit's review that is still being processed, if any."""
+    return session.scalars(select(Case).where(Case.benefit_id == benefit.id, Case.status.in_(ACTIVE_STATUSES))
+                           .order_by(Case.id.desc())).first()
+
+
+def documents_of_cases(session: Session, cases: list[Case]) -> list[Document]:
+    """The documents issued for these cases, in the order they were issued."""
+    ids = [c.id for c in cases]
+    return list(session.scalars(select(Document).where(Document.case_id.in_(ids)).order_by(Document.id))) if ids else []
+
+
+def roster_by_number(session: Session, user: User, number: str) -> PaymentRoster | None:
+    """An issued payment roster by its number, if its township is one the user may see."""
+    roster = session.scalars(select(PaymentRoster).where(PaymentRoster.pdf_number == number)).first()
+    return roster if roster is not None and can_see_township(user, roster.township_code) else None

@@ -22,8 +22,13 @@ from .documents import Renderer
 from .script_env import StepContext, script_engine
 from .store import Case, CaseEvent, CaseSnapshot, Document
 
-UNCHANGED_STATE = ("document_issued", "task_claimed", "task_unclaimed", "outside_call_retried")
+UNCHANGED_STATE = (
+    "document_issued", "task_claimed", "task_unclaimed", "outside_call_retried",
+    "finding_referred", "spot_check_problem_recorded",  # a spot check's finding, on it and on the case checked
+)
 MESSAGES = ("message_received", "outside_data_received")
+# How a case's log starts: a registration at a window, or a case started from data (review, spot check).
+START_KINDS = ("application_submitted", "review_started", "spot_check_started")
 
 
 @dataclass
@@ -88,8 +93,8 @@ def _apply(wf: BpmnWorkflow, ev: CaseEvent, data: dict) -> BpmnWorkflow:
 
 
 def _first(session: Session, case: Case, version: specs.ProcessVersion, ev: CaseEvent) -> BpmnWorkflow:
-    if ev.kind not in ("application_submitted", "review_started"):
-        raise _Mismatch("the log does not start with the application or the start of a review")
+    if ev.kind not in START_KINDS:
+        raise _Mismatch("the log does not start with the application, the start of a review or of a spot check")
     data = json.loads(ev.data)
     township = data.get("township_code", case.township_code)  # the window that registered it
     ctx = StepContext(session, township, clock.today())

@@ -2,7 +2,9 @@
 
 A review starts from the benefit register, not from a window registration: the household as last
 assessed (by its approval or its latest review) is loaded into the new case, the start form only
-says why (due, or a reported change). The review's steps then run like any other case.
+says why (due, a reported change, or a county spot check's finding). A clerk starts the first two;
+a spot check's problem finding starts the third (``start_review_from``, called by ``spot_checks``).
+The review's steps then run like any other case.
 """
 
 from datetime import date, timedelta
@@ -18,6 +20,7 @@ from .store import ACTIVE_STATUSES, Benefit, Case, User
 from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
 
 PROCESS = "dibao_review"
+SPOT_CHECK = "spot_check"  # the review reason of a review a county spot check's finding started
 # What a member row carries from one assessment into the next review's visit form.
 MEMBER_KEYS = (
     "name", "id_no", "relation", "birth_date", "sex", "age", "disability_level", "disability_kind",
@@ -59,30 +62,67 @@ def _initial_data(benefit: Benefit, assessed: dict, form: dict) -> dict:
     }
 
 
+def running_review(session: Session, benefit: Benefit) -> str | None:
+    """The case number of the benefit's review under way, if there is one."""
+    return session.scalars(select(Case.case_no).where(
+        Case.benefit_id == benefit.id, Case.status.in_(ACTIVE_STATUSES))).first()
+
+
+def _check_reviewable(session: Session, benefit: Benefit) -> None:
+    if benefit.status == TERMINATED:
+        raise Conflict("该家庭已退出低保，不能复核", "The household has left the benefit")
+    running = running_review(session, benefit)
+    if running:
+        raise Conflict(f"该家庭已有进行中的复核（{running}）", f"A review of this household is under way ({running})")
+
+
 def _checked(session: Session, actor: User, benefit_id: int) -> Benefit:
     benefit = session.get(Benefit, benefit_id)
     if benefit is None or not access.can_see_township(actor, benefit.township_code):
         raise NotFound("未找到该在保家庭，或您无权查看", "No such benefit, or not visible to you")
     if not actor.is_township_staff or actor.township_code != benefit.township_code or actor.role != "clerk":
         raise Forbidden("只有本乡镇（街道）窗口工作人员可以启动复核", "Only the township's window clerks start reviews")
-    if benefit.status == TERMINATED:
-        raise Conflict("该家庭已退出低保，不能复核", "The household has left the benefit")
-    running = session.scalars(select(Case.case_no).where(
-        Case.benefit_id == benefit.id, Case.status.in_(ACTIVE_STATUSES))).first()
-    if running:
-        raise Conflict(f"该家庭已有进行中的复核（{running}）", f"A review of this household is under way ({running})")
+    _check_reviewable(session, benefit)
     return benefit
 
 
 def start_review(session: Session, actor: User, benefit_id: int, submission: dict, services: Services,
                  locale: str = "zh") -> engine.StepResult:
-    """Start a review of a household on the benefit (due, or after a reported change)."""
+    """Start a review of a household on the benefit (due, or after a reported change).
+
+    The reason ``spot_check`` is refused here: only a spot check's finding starts such a review.
+    """
     benefit = _checked(session, actor, benefit_id)
+    if isinstance(submission, dict) and submission.get("review_reason") == SPOT_CHECK:
+        raise Invalid("区级抽查发现问题的复核由抽查结论自动启动", "Spot-check reviews are started by the finding",
+                      {"review_reason": "区级抽查发现问题的复核由抽查结论自动启动，请选择其他原因"})
+    return _start(session, actor, benefit, submission, services, locale)
+
+
+def start_review_from(session: Session, actor: User, benefit: Benefit, submission: dict, services: Services,
+                      origin: dict) -> engine.StepResult:
+    """Start a review that another case's step asks for (a county spot check's finding), for ``actor``.
+
+    The clerk-only rule of :func:`start_review` does not apply (the finding starts it); the household
+    must still be on the benefit with no review under way.
+
+    Args:
+        origin: Recorded with the review's start data, e.g. ``{"spot_check_case_no": …}``.
+
+    Raises:
+        Conflict: the household left the benefit, or a review of it is under way.
+    """
+    _check_reviewable(session, benefit)
+    return _start(session, actor, benefit, submission, services, "zh", origin)
+
+
+def _start(session: Session, actor: User, benefit: Benefit, submission: dict, services: Services, locale: str,
+           origin: dict | None = None) -> engine.StepResult:
     version = specs.current_version(session, PROCESS)
     form, errors = validate_submission(version.form("start"), submission, {}, locale)
     if errors:
         raise Invalid("填写有误，请按提示修改", "The form has errors", errors)
-    initial = _initial_data(benefit, _latest_assessment(session, benefit), form)
+    initial = {**_initial_data(benefit, _latest_assessment(session, benefit), form), **(origin or {})}
     with clock.frozen(clock.now()) as at:
         ctx = engine.step_context(session, benefit.township_code)
         case_no = numbers.case_number(session, benefit.township_code, ctx.today.year)

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, MetaData, func, inspect, select, text
 
 from tests import pgserver
 from workflows import store
-from workflows.store import Base, Case, Document, HumanTask, OutsideCall, SimEconomicRecord, schema
+from workflows.store import Base, Case, CaseSnapshot, Document, HumanTask, OutsideCall, SimEconomicRecord, schema
 from workflows.store.migrations.__main__ import main, next_revision_id
 
 BACKBONE = "0001_backbone"
@@ -151,6 +151,7 @@ def _check_backbone_data_upgraded(engine: Engine) -> None:
         task = sess.scalars(select(HumanTask)).one()
         assert (task.escalated_at, task.case_id, task.created_at) == (None, case.id, AT)
         assert sess.scalars(select(Document)).one().case_id == case.id
+        assert sess.get(CaseSnapshot, case.id).state == '{"tasks": {}}'  # compressed by 0007, read as text
         task.escalated_at = AT
         case.objection_count += 1
         sess.add(OutsideCall(case_id=case.id, task_id="0b7c3b5e-0000-4000-8000-000000000002", kind="economic_check",

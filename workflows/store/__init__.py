@@ -29,6 +29,7 @@ from .sequence import Sequence
 from .setting import Setting
 from .sim_record import SimEconomicRecord
 from .snapshot import CaseSnapshot
+from .spot_check import SpotCheckDraw
 from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 
@@ -37,7 +38,7 @@ __all__ = [
     "Case", "CaseEvent",
     "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PaymentRoster", "PaymentRosterLine",
     "PersonIndex", "ProcessSpec", "Sequence",
-    "Setting", "SimEconomicRecord",
+    "Setting", "SimEconomicRecord", "SpotCheckDraw",
     "Township", "User",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]

@@ -12,6 +12,7 @@ ACTIVE_STATUSES = (
     "SUBMITTED", "ACCEPTING", "WAITING_MATERIALS", "VERIFYING", "INVESTIGATING", "DELIBERATING", "REVIEWING",
     "COUNTY_CHECK", "AWAITING_NOTICE", "PUBLICIZING", "PENDING_DECISION",
     "REVIEW_STARTED", "PHASING_OUT",  # a review of a household on the benefit (dibao_review)
+    "SPOT_CHECK",  # a county spot check of a decided case (dibao_spot_check)
 )
 
 
@@ -38,6 +39,10 @@ class Case(Timestamped, Base):
     # (added after both tables exist: benefit.case_id points back at the granting application)
     benefit_id: Mapped[int | None] = mapped_column(
         ForeignKey("benefit.id", use_alter=True, name="fk_case_record_benefit_id_benefit"), nullable=True, index=True)
+    # The case a spot check (dibao_spot_check) is about; None for other processes.
+    subject_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_record.id", use_alter=True, name="fk_case_record_subject_case_id_case_record"),
+        nullable=True, index=True)
     # The window that registered the case, when another township is responsible (异地受理).
     received_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
     # 近亲属 of staff declared: registered separately (单独登记备案) and checked by the district.

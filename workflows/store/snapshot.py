@@ -1,9 +1,9 @@
 """The serialized SpiffWorkflow state of a case: a cache of what the event log implies."""
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, CompressedText
 
 
 class CaseSnapshot(Base):
@@ -13,5 +13,5 @@ class CaseSnapshot(Base):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), primary_key=True)
     serializer_version: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(CompressedText)  # stored compressed (bytes per case, issue 7 P7)
     digest: Mapped[str] = mapped_column(String(64))

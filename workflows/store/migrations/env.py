@@ -10,13 +10,15 @@ can change a column only by copying its table, and on PostgreSQL, where batch op
 from alembic import context
 
 from workflows.store import Base
-from workflows.store.base import UTCDateTime
+from workflows.store.base import CompressedText, UTCDateTime
 
 
 def _render_item(type_name, obj, _autogen_context):
-    """Write ``UTCDateTime`` as the database type it is, so revisions do not import the models."""
+    """Write our column types as the database types they are, so revisions do not import the models."""
     if type_name == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_name == "type" and isinstance(obj, CompressedText):
+        return "sa.LargeBinary()"
     return False
 
 
