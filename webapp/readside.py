@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import engine, specs
+from workflows import engine, reviews, specs
 from workflows.access import can_see_township
+from workflows.errors import NotFound
 from workflows.forms import Form, display_values
 from workflows.queries import QueueRow
 from workflows.store import Case, Document, HumanTask, OutsideCall, User
@@ -41,6 +42,15 @@ def message_form(session: Session, case: Case, form_id: str) -> Form:
     return specs.version_by_hash(session, case.spec_hash).form(form_id)
 
 
+def has_message_form(session: Session, case: Case, form_id: str) -> bool:
+    """True if the case's process takes this message form (a review case takes no objection)."""
+    try:
+        message_form(session, case, form_id)
+    except NotFound:
+        return False
+    return True
+
+
 def senders(session: Session, case: Case, message: str) -> list[str]:
     """The roles the case's BPMN lets send ``message``."""
     return engine.message_senders(specs.version_by_hash(session, case.spec_hash), message)
@@ -50,7 +60,8 @@ def case_extras(session: Session, case: Case, history: list[dict]) -> CaseExtras
     """Objections, the extension and batch lists (from the history rows), and open outside calls."""
     extras = CaseExtras()
     numbers = []
-    channels = _option_labels(message_form(session, case, "objection"), "channel")
+    has_objections = has_message_form(session, case, "objection")
+    channels = _option_labels(message_form(session, case, "objection"), "channel") if has_objections else {}
     for row in history:
         data, at = row["data"], row["event"].at
         if row["event"].kind == "message_received" and data.get("message") == "objection":
@@ -125,8 +136,10 @@ def batch_document(session: Session, user: User, number: str) -> Document | None
 
 
 def nav_counts(session: Session, user: User) -> dict[str, int]:
-    """Counts shown in the navigation: cases waiting for 公示 and escalated tasks of the township."""
+    """Counts shown in the navigation: cases waiting for 公示, escalated tasks, reviews due (clerks)."""
     counts = {}
+    if user.role == "clerk":
+        counts["reviews_due"] = len(reviews.reviews_due(session, user))
     if user.role in ("reviewer", "leader"):
         counts["awaiting_notice"] = session.scalar(
             select(func.count()).select_from(Case)

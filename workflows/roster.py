@@ -34,11 +34,14 @@ def mask_id_for_bank(id_no: str) -> str:
 
 
 def check_can_issue(user: User, township_code: str) -> None:
-    """Raise Forbidden unless ``user`` is a leader or reviewer of the township, or an administrator."""
-    if user.role == "admin" or (user.role in ISSUE_ROLES and user.township_code == township_code):
+    """Raise Forbidden unless ``user`` is a leader or reviewer of the township.
+
+    Administrators run the system; they do not decide payments, so they may read rosters but not issue them.
+    """
+    if user.role in ISSUE_ROLES and user.township_code == township_code:
         return
-    raise Forbidden("只有本乡镇（街道）的分管领导、审核人员或管理员可以生成发放花名册",
-                    "Only the township's leader or reviewer, or an administrator, may issue the payment roster")
+    raise Forbidden("只有本乡镇（街道）的分管领导或审核人员可以生成发放花名册",
+                    "Only the township's leader or reviewer may issue the payment roster")
 
 
 def check_can_view(user: User, township_code: str) -> None:

@@ -73,6 +73,10 @@ def environment(ctx: StepContext) -> dict:
     def uplift_rates_in_force():
         return {c: ctx.settings.get(f"dibao.uplift.{c}") for c in rules.UPLIFT_CATEGORIES}
 
+    def setting(key):
+        # Read on first use (one query), so a step whose scripts need no setting makes no query.
+        return ctx.settings.get(key)
+
     def working_day_deadline(key):
         # The end (China time) of the day ``setting(key)`` working days from today: a task's due time.
         return end_of_day(rules.add_working_days(today, int(ctx.settings.get(key))).isoformat())
@@ -80,7 +84,7 @@ def environment(ctx: StepContext) -> dict:
     return {
         "__builtins__": _SAFE_BUILTINS,
         "today": today.isoformat,
-        "setting": ctx.settings.get,
+        "setting": setting,
         "describe_members": describe_members,
         "applicant_of": applicant_of,
         "assess_members": rules.assess_members,

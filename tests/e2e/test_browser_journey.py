@@ -1,7 +1,8 @@
 """The main journey in a real browser: registration at the window, acceptance, the 核对 answered by
 the worker, the paired home visit (two investigators), the review, the reviewer publishing the 公示
-batch, the notice ending, the leader's approval and the approval notice PDF — through the pages,
-the JavaScript and the CSRF tokens exactly as a township's staff would use them."""
+batch, the notice ending, the leader's approval, the approval notice PDF and the household on the
+在保家庭 register — through the pages, the JavaScript and the CSRF tokens exactly as a township's
+staff would use them."""
 
 import re
 from datetime import date, datetime, timedelta
@@ -221,6 +222,18 @@ def check_notice_pdf(page: Page) -> None:
     assert pdf.ok and pdf.body().startswith(b"%PDF-")
 
 
+def check_benefit(page: Page, case_no: str, holder: str) -> None:
+    """The approved household is on the 在保家庭 register, with its 低保证 number and its granting case."""
+    nav(page, "在保家庭")
+    row = page.locator("table.benefits tbody tr", has_text=holder)
+    expect(row).to_contain_text("在保")
+    row.get_by_role("link", name=re.compile(r"^ZS-")).click()
+    expect(page.locator("h1")).to_contain_text("在保家庭 ZS-")
+    changes = page.locator("table.changes")
+    expect(changes).to_contain_text("批准享受")
+    expect(changes.get_by_role("link", name=case_no)).to_be_visible()
+
+
 def test_a_case_goes_from_the_window_to_the_approval_notice(page: Page, live_server, shot):
     broken_js = []
     page.on("pageerror", lambda err: broken_js.append(str(err)))
@@ -247,6 +260,8 @@ def test_a_case_goes_from_the_window_to_the_approval_notice(page: Page, live_ser
     shot(page, "06-case-approved")
     check_notice_pdf(page)
     page.go_back()  # from the PDF viewer to the case page, where 退出 is
+    check_benefit(page, case_no, sub["members"][0]["name"])
+    shot(page, "06b-benefit")
     logout(page)
 
     login(page, "auditor")

@@ -2,11 +2,12 @@
 
 Every endpoint except ``POST /tokens`` and ``GET /openapi.json`` needs ``Authorization: Bearer
 <token>``. Errors are JSON (``webapp.errors.api_error``); domain errors map to their status there.
-Each module registers its routes on :data:`bp`: ``tokens`` (auth), ``cases``, ``tasks``, ``spec``.
+Each module registers its routes on :data:`bp`: ``tokens`` (auth), ``cases``, ``tasks``, ``benefits``
+(在保家庭 and reviews), ``rosters`` (发放花名册), ``spec``.
 """
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import cases, spec, tasks, tokens  # noqa: E402, F401 - register the routes on bp
+from . import benefits, cases, rosters, spec, tasks, tokens  # noqa: E402, F401 - register the routes on bp

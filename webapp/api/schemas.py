@@ -17,7 +17,8 @@ MONEY = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$", "exampl
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT]
+# A review case (dibao_review) ends REVIEWED, or EXITED after its 渐退 period.
+STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED"]
 
 
 def ref(name: str) -> dict:

@@ -6,7 +6,10 @@ Paths are listed here; the schemas are in :mod:`.schemas` (responses) and :mod:`
 
 from functools import cache
 
+from ..downloads import XLSX
 from . import bp
+from .register_schemas import MONTH, review_task_form_ids
+from .register_schemas import components as register_components
 from .schemas import STATUSES, components, ref, task_form_ids
 
 ERRORS = {
@@ -44,6 +47,7 @@ def _body(schema: dict) -> dict:
 
 def _task_forms() -> dict:
     forms = [ref(f"TaskForm_{f}") for f in task_form_ids()]
+    forms += [ref(f"ReviewTaskForm_{f}") for f in review_task_form_ids()]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
 
@@ -102,6 +106,52 @@ def _task_paths() -> dict:
     }
 
 
+def _benefit_paths() -> dict:
+    benefit_id = {"name": "benefit_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    params = [
+        {"name": "status", "in": "query", "schema": {"enum": ["ACTIVE", "PHASING_OUT", "TERMINATED"]}},
+        {"name": "township", "in": "query", "schema": {"type": "string"}, "description": "County roles: one township"},
+        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Holder, 低保证号 or ID number"},
+        PAGE,
+    ]
+    return {
+        "/benefits": {"get": op("listBenefits", "Households on 低保 you may see, by 低保证号",
+                                (200, "A page of benefits", ref("BenefitList")), (422,), parameters=params)},
+        "/benefits/{benefit_id}": {"get": op("getBenefit", "One household on 低保 with its changes and cases",
+                                             (200, "The benefit", ref("BenefitDetail")), (404,),
+                                             parameters=[benefit_id])},
+        "/benefits/{benefit_id}/reviews": {"post": op(
+            "startReview", "Start a review of the household (the township's clerks). 409 if one is under way "
+            "or the household has left the benefit", (201, "What the step did", ref("StepResult")),
+            (400, 403, 404, 409, 422), parameters=[benefit_id], requestBody=_body(ref("ReviewStart")))},
+    }
+
+
+def _roster_paths() -> dict:
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+    params = [{"name": "month", "in": "query", "schema": MONTH},
+              {"name": "township", "in": "query", "schema": {"type": "string"},
+               "description": "County roles (required for them): the township"}]
+    files = {"xlsx": ("getRosterWorkbook", "The Excel workbook for the bank", XLSX),
+             "pdf": ("getRosterPdf", "The printed roster", "application/pdf")}
+    paths = {
+        "/rosters": {
+            "get": op("listRosters", "The township's issued rosters; with month, that month's and its preview "
+                      "(leaders, reviewers; county auditors and admins with township)",
+                      (200, "Rosters", ref("RosterList")), (403, 422), parameters=params),
+            "post": op("issueRoster", "Issue the township's roster for a month, once (leaders, reviewers). 409 if "
+                       "it was issued already", (201, "The roster", ref("RosterDetail")), (400, 403, 409, 422),
+                       requestBody=_body(ref("RosterRequest"))),
+        },
+        "/rosters/{number}": {"get": op("getRoster", "An issued roster with its lines and reconciliation",
+                                        (200, "The roster", ref("RosterDetail")), (403, 404), parameters=[number])},
+    }
+    for suffix, (op_id, summary, media) in files.items():
+        ok = (200, "The file", {"type": "string", "contentMediaType": media}, media)
+        paths[f"/rosters/{{number}}/{suffix}"] = {"get": op(op_id, summary, ok, (403, 404), parameters=[number])}
+    return paths
+
+
 def _other_paths() -> dict:
     return {
         "/tokens": {"post": op("createToken", "Get a bearer token", (201, "The token", ref("Token")),
@@ -121,12 +171,12 @@ def document() -> dict:
                                 "decimals, dates are ISO 8601. Errors: {error: {code, message, details}}."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_other_paths(), **_case_paths(), **_task_paths()},
+        "paths": {**_other_paths(), **_case_paths(), **_task_paths(), **_benefit_paths(), **_roster_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "POST /tokens with username and password"}},
             "responses": {name: _json(ref("Error"), text) for name, (_, text) in ERRORS.items()},
-            "schemas": components(),
+            "schemas": {**components(), **register_components()},
         },
     }
 

@@ -28,7 +28,8 @@ def index():
     page = request.args.get("page", 1, type=int)
     cases = queries.case_list(db.session(), account(), status, text, page)
     return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
-                           statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN"])
+                           statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN", "REVIEWED",
+                                     "EXITED"])
 
 
 def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
@@ -46,6 +47,7 @@ def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
     return render_template(
         "cases/detail.html", case=case, data=queries.case_data(sess, case), history=history,
         documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
+        benefit=queries.benefit_of_case(sess, case),
         townships=queries.townships(sess), extras=readside.case_extras(sess, case, history),
         forms={k: v for k, v in forms.items() if v}, can_retry=user.role == "admin" or user.is_township_staff,
         accesses=access_log.for_case(sess, case) if user.role in access.AUDIT_ROLES else [],
@@ -57,7 +59,7 @@ def _message_form(sess, case, user, form_id: str, posted: dict | None) -> dict |
     if posted and posted["form"] == form_id:  # refused as typed: shown again whatever the case's state
         return {"form": readside.message_form(sess, case, form_id), "values": posted["values"],
                 "errors": posted["errors"]}
-    if user.role not in readside.senders(sess, case, form_id):
+    if not readside.has_message_form(sess, case, form_id) or user.role not in readside.senders(sess, case, form_id):
         return None
     if form_id == "objection" and case.status != "PUBLICIZING":
         return None

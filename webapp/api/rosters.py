@@ -1,0 +1,136 @@
+"""Monthly payment rosters (发放花名册): a month's preview and issued rosters, issuing one, its files.
+
+The township's leaders and reviewers issue; county auditors and administrators read any township's
+(``township`` query parameter). Another township's roster is not found (404).
+"""
+
+from flask import Response, request, url_for
+
+from workflows import queries, roster
+from workflows.errors import Forbidden, Invalid, NotFound
+from workflows.store import PaymentRoster, User
+
+from .. import accesslog, db, services
+from ..downloads import XLSX, disposition, roster_filename
+from . import bp
+from .body import json_object
+from .serialize import iso, money
+from .tokens import api_user
+
+ISSUERS = roster.ISSUE_ROLES  # the township's leader or reviewer (as on the web: no issuing by admins)
+VIEWERS = (*roster.ISSUE_ROLES, *roster.VIEW_ROLES)
+
+
+def _viewer() -> User:
+    user = api_user()
+    if user.role not in VIEWERS:
+        raise Forbidden("您的岗位无权查看发放花名册", "Your role may not see payment rosters")
+    return user
+
+
+def _township(user: User) -> str:
+    """The user's township, or (county roles) the ``township`` query parameter, which they must give."""
+    if user.is_township_staff:
+        return user.township_code
+    code = request.args.get("township", "")
+    if code not in queries.townships(db.session()):
+        raise Invalid("请指定乡镇（街道）代码 township", "Give the township code",
+                      {"township": "a 9-digit township code"})
+    return code
+
+
+def line_json(line) -> dict:
+    """One household on a roster (a draft line dict or an issued line row)."""
+    get = line.get if isinstance(line, dict) else lambda key: getattr(line, key)
+    return {key: get(key) for key in ("seq", "benefit_id", "certificate_no", "holder_name", "holder_id_masked",
+                                      "persons", "standard_class")} | {"amount": money(get("amount"))}
+
+
+def roster_json(found: PaymentRoster) -> dict:
+    """An issued roster's summary, with where to download its workbook and PDF."""
+    return {
+        "number": found.pdf_number, "township_code": found.township_code, "month": found.month,
+        "issued_at": iso(found.issued_at), "households": found.households, "persons": found.persons,
+        "total": money(found.total), "xlsx_sha256": found.xlsx_sha256,
+        "url": url_for("api.get_roster", number=found.pdf_number),
+        "xlsx_url": url_for("api.roster_workbook", number=found.pdf_number),
+        "pdf_url": url_for("api.roster_pdf", number=found.pdf_number),
+    }
+
+
+def _detail(found: PaymentRoster) -> dict:
+    body = roster_json(found)
+    body.update(lines=[line_json(line) for line in found.lines], problems=roster.reconcile(db.session(), found))
+    return body
+
+
+def _roster(number: str) -> PaymentRoster:
+    user = _viewer()
+    found = queries.roster_by_number(db.session(), user, number)
+    if found is None:
+        raise NotFound("未找到该花名册，或您无权查看", "No such roster, or not visible to you")
+    roster.check_can_view(user, found.township_code)
+    return found
+
+
+@bp.route("/rosters", methods=["GET"])
+def list_rosters():
+    """The township's issued rosters (newest month first); with ``month``, that month's and its preview."""
+    user = _viewer()
+    sess, township = db.session(), _township(user)
+    month = request.args.get("month") or None
+    issued = roster.issued(sess, township)
+    draft = None
+    if month is not None:
+        lines = roster.draft(sess, township, month)  # Invalid (422) for a malformed month
+        issued = [r for r in issued if r.month == month]
+        if not issued:
+            sums = roster.totals(lines)
+            draft = {"lines": [line_json(line) for line in lines], "households": sums["households"],
+                     "persons": sums["persons"], "total": money(sums["amount"])}
+    return {"township_code": township, "month": month, "items": [roster_json(r) for r in issued], "draft": draft}
+
+
+@bp.route("/rosters", methods=["POST"])
+def issue_roster():
+    """Issue the township's roster for ``month`` once (its leader or reviewer): 201; 409 if issued already."""
+    user = api_user()
+    if user.role not in ISSUERS:
+        raise Forbidden("只有本乡镇（街道）的分管领导或审核人员可以生成发放花名册",
+                        "Only the township's leader or reviewer may issue the payment roster")
+    body = json_object()
+    unknown = {key: "不支持的字段" for key in body if key != "month"}
+    if unknown or not isinstance(body.get("month"), str):
+        raise Invalid("请求体应为 {\"month\": \"YYYY-MM\"}", "The body must be {\"month\": \"YYYY-MM\"}",
+                      {"month": "YYYY-MM", **unknown})
+    found = roster.issue(db.session(), user, user.township_code, body["month"], services.get())
+    db.commit()
+    detail = _detail(found)
+    return detail, 201, {"Location": detail["url"]}
+
+
+@bp.route("/rosters/<number>", methods=["GET"])
+def get_roster(number: str):
+    """An issued roster: its lines, totals and what reconciling it with the register found."""
+    return _detail(_roster(number))
+
+
+@bp.route("/rosters/<number>/xlsx", methods=["GET"])
+def roster_workbook(number: str):
+    """The Excel workbook for the bank (checked against its recorded SHA-256 before it is served)."""
+    found = _roster(number)
+    data = roster.xlsx_bytes(db.session(), found, services.get().store)
+    accesslog.log(api_user(), "document_downloaded", None, f"{found.pdf_number}.xlsx", channel="api")
+    header = disposition("attachment", f"{found.pdf_number}.xlsx", roster_filename(db.session(), found, ".xlsx"))
+    return Response(data, mimetype=XLSX, headers={"Content-Disposition": header})
+
+
+@bp.route("/rosters/<number>/pdf", methods=["GET"])
+def roster_pdf(number: str):
+    """The printed roster (PDF)."""
+    found = _roster(number)
+    doc = roster.pdf_document(db.session(), found)
+    pdf = services.get().store.get(doc.sha256)
+    accesslog.log(api_user(), "document_downloaded", None, doc.number, channel="api")
+    header = disposition("inline", f"{doc.number}.pdf", roster_filename(db.session(), found, ".pdf"))
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": header})

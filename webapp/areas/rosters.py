@@ -1,0 +1,139 @@
+"""发放花名册: the township's monthly payment roster — preview a month, issue it once (the township's
+leader or reviewer), download the Excel workbook for the bank and the printed PDF. County auditors
+and administrators read the rosters of any township."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from workflows import clock, queries, roster, rules
+from workflows.errors import Conflict, Invalid
+from workflows.store import PaymentRoster, User
+
+from .. import accesslog, db, services
+from ..auth import account, roles_required
+from ..downloads import XLSX, disposition, roster_filename
+
+bp = Blueprint("rosters", __name__, url_prefix="/rosters")
+
+ISSUERS = roster.ISSUE_ROLES  # the township's leader or reviewer (the web offers no issuing to admins)
+VIEWERS = (*roster.ISSUE_ROLES, *roster.VIEW_ROLES)
+
+
+def next_month() -> str:
+    """The month a roster is usually prepared for: the one after today's."""
+    return rules.shift_month(rules.month_of(clock.today()), 1)
+
+
+def _township(user: User) -> str | None:
+    """The township shown: the user's own, or the one a county role chose (None until chosen)."""
+    if user.is_township_staff:
+        return user.township_code
+    code = request.values.get("township") or None
+    return code if code in queries.townships(db.session()) else None
+
+
+def fingerprint(sums: dict) -> str:
+    """What the issuer saw in the preview (households/persons/total), to refuse a roster that changed since."""
+    return f"{sums['households']}/{sums['persons']}/{sums['amount']:.2f}"
+
+
+def _render_index(month: str, errors: dict | None = None, status: int = 200):
+    sess, user = db.session(), account()
+    township = _township(user)
+    errors = dict(errors or {})
+    lines, issued_month, issued = [], None, []
+    if township:
+        try:
+            lines = roster.draft(sess, township, month)
+        except Invalid as err:
+            errors.setdefault("month", err.message(str(get_locale())))
+            status = max(status, 422)
+        issued_month = roster.find(sess, township, month) if not errors.get("month") else None
+        issued = roster.issued(sess, township)
+    sums = roster.totals(lines)
+    return render_template(
+        "rosters/index.html", month=month, township=township, townships=queries.townships(sess),
+        lines=lines, totals=sums, fingerprint=fingerprint(sums), issued_month=issued_month, issued=issued,
+        can_issue=user.role in ISSUERS, latest=next_month(), errors=errors,
+    ), status
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index():
+    """A month's roster as it would be issued (default: next month), and the rosters issued before."""
+    return _render_index(request.args.get("month") or next_month())
+
+
+@bp.route("/", methods=["POST"])
+@roles_required(*ISSUERS)
+def issue():
+    """Issue the month's roster once, after the issuer confirmed the preview they saw.
+
+    Refused beside the fields: a malformed month, no confirmation, a preview that changed meanwhile,
+    nobody to pay. A month issued already is flashed with the engine's Conflict message.
+    """
+    sess, user, locale = db.session(), account(), str(get_locale())
+    month = request.form.get("month", "").strip()
+    if not request.form.get("confirm"):
+        return _render_index(month, {"confirm": "请勾选确认：已核对以上名单，生成后不能修改"}, 422)
+    try:
+        lines = roster.draft(sess, user.township_code, month)
+        if request.form.get("expected") != fingerprint(roster.totals(lines)):
+            flash("名单在您核对后发生了变化，请重新核对后再生成", "error")
+            return _render_index(month, status=409)
+        issued = roster.issue(sess, user, user.township_code, month, services.get())
+    except Invalid as err:
+        sess.rollback()
+        flash(err.message(locale), "error")
+        return _render_index(month, {"month": err.message(locale)}, 422)
+    except Conflict as err:  # issued already (a second click, or a colleague)
+        sess.rollback()
+        flash(err.message(locale), "error")
+        return redirect(url_for("rosters.index", month=month))
+    db.commit()
+    flash(f"已生成 {month} 发放花名册 {issued.pdf_number}：{issued.households} 户 {issued.persons} 人，"
+          f"合计 ¥{issued.total:,.2f}", "success")
+    return redirect(url_for("rosters.show", number=issued.pdf_number))
+
+
+def _roster(number: str) -> PaymentRoster:
+    """An issued roster the user may read: 404 for another township's (or none), 403 for other roles."""
+    found = queries.roster_by_number(db.session(), account(), number)
+    if found is None:
+        abort(404, description="未找到该花名册，或您无权查看")
+    roster.check_can_view(account(), found.township_code)
+    return found
+
+
+@bp.route("/<number>")
+@roles_required(*VIEWERS)
+def show(number: str):
+    """An issued roster: its lines and totals, and whether it still agrees with the benefit register."""
+    sess = db.session()
+    found = _roster(number)
+    return render_template("rosters/show.html", roster=found, problems=roster.reconcile(sess, found),
+                           townships=queries.townships(sess), doc=roster.pdf_document(sess, found))
+
+
+@bp.route("/<number>.xlsx")
+@roles_required(*VIEWERS)
+def workbook(number: str):
+    """The Excel workbook for the bank, as issued (its SHA-256 is checked before it is served)."""
+    found = _roster(number)
+    data = roster.xlsx_bytes(db.session(), found, services.get().store)
+    accesslog.log(account(), "document_downloaded", None, f"{found.pdf_number}.xlsx")
+    header = disposition("attachment", f"{found.pdf_number}.xlsx", roster_filename(db.session(), found, ".xlsx"))
+    return Response(data, mimetype=XLSX, headers={"Content-Disposition": header})
+
+
+@bp.route("/<number>.pdf")
+@roles_required(*VIEWERS)
+def document(number: str):
+    """The printed roster (PDF)."""
+    found = _roster(number)
+    doc = roster.pdf_document(db.session(), found)
+    pdf = services.get().store.get(doc.sha256)
+    accesslog.log(account(), "document_downloaded", None, doc.number)
+    header = disposition("inline", f"{doc.number}.pdf", roster_filename(db.session(), found, ".pdf"))
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": header})
