@@ -1,9 +1,11 @@
 """The application process end to end on the engine (no web): real BPMN, DMN, database, PDFs."""
 
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests import factories as f
@@ -222,8 +224,11 @@ def test_incomplete_materials_notice_then_supplied(factory, services, at_monday)
         ctx = [e for e in queries.case_events(sess, case) if e.kind == "document_issued"][0]
     assert doc.kind == "missing_materials_notice"
     printed = ctx.data
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(services.store.get(doc.sha256))).pages)
+    text = text.replace(" ", "").replace("\n", "")
     for label in ("家庭经济状况核对授权书", "收入、财产申报及诚信承诺", "代办委托书", "近三个月工资流水"):
-        assert label in printed
+        assert label in printed and label in text, label
+    assert "2026年12月14日" in text and "视为撤回申请" in text
     assert open_task(factory, case_no).due_on == date(2026, 12, 14)  # 10 working days to supply
     supplied = f.supplement(supplied=["income_declaration", "authorization", "entrustment"])
     do(factory, services, case_no, "clerk-001", supplied)
@@ -260,6 +265,9 @@ def test_not_accepted_ends_and_frees_the_people(factory, services, at_monday):
         docs = sess.scalars(select(Document).where(Document.case_id == case.id)).all()
         printed = [e.data for e in queries.case_events(sess, case) if e.kind == "document_issued"][0]
     assert [d.kind for d in docs] == ["not_accepted_notice"] and "户籍不在本辖区" in printed
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(services.store.get(docs[0].sha256))).pages)
+    for words in ("不予受理通知书", "张秀兰", "户籍不在本辖区", "兴庆区人民政府", "行政复议", "六个月"):
+        assert words in text.replace(" ", "").replace("\n", ""), words
     with unit_of_work(factory) as sess:
         assert queries.case_open_tasks(sess, case) == []
         assert sess.scalars(select(PersonIndex).where(PersonIndex.case_id == case.id)).all() == []
