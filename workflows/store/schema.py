@@ -95,6 +95,13 @@ def upgrade(engine: Engine) -> str:
         return now
 
 
+def upgrade_to(engine: Engine, revision: str) -> str:
+    """Build an empty database up to ``revision`` (a restore writes its rows at the backup's revision)."""
+    with _migrating(engine) as conn:
+        command.upgrade(config(conn), revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def downgrade(engine: Engine, revision: str) -> str | None:
     """Take a database back to an older revision (data in dropped tables and columns is lost).
 
