@@ -16,12 +16,15 @@ STATUS = {
     "REFUSED": "不予批准", "NOT_ACCEPTED": "不予受理", "WITHDRAWN": "已撤回",
     # a review of a household on 低保 (dibao_review)
     "REVIEW_STARTED": "已启动复核", "PHASING_OUT": "渐退期", "REVIEWED": "复核完成", "EXITED": "已退出低保",
+    # a county spot check of a decided case (dibao_spot_check)
+    "SPOT_CHECK": "区级抽查中", "CHECKED": "抽查属实", "CHECK_PROBLEM": "抽查发现问题",
 }
 EVENTS = {
     "application_submitted": "登记申请", "task_completed": "办结环节", "timer_fired": "时限到达",
     "document_issued": "出具文书", "task_claimed": "认领任务", "task_unclaimed": "退回任务",
     "message_received": "登记事项", "outside_data_received": "收到核对结果", "outside_call_retried": "重试外部核对",
-    "review_started": "启动复核",
+    "review_started": "启动复核", "spot_check_started": "抽中待查", "finding_referred": "问题移交原案件",
+    "spot_check_problem_recorded": "区级抽查发现问题",
 }
 # What a message_received event records, by BPMN message name.
 MESSAGES = {"objection": "登记公示异议", "deadline_extension": "延长办理期限", "notice_published": "列入公示批次",
@@ -48,6 +51,12 @@ CHANGE_KINDS = {"granted": "批准享受", "unchanged": "复核不变", "increas
 REVIEW_CYCLES = {"yearly": "每年复核", "half_yearly": "每半年复核"}
 STANDARD_CLASSES = {"urban": "城市低保", "rural": "农村低保"}
 REVIEW_REASONS = {"scheduled": "定期复核到期", "reported_change": "家庭报告情况变化", "spot_check": "区级抽查发现问题"}
+# County spot checks (抽查): what a problem finding did to the case checked (spot_checks.reopen), why a
+# case was drawn, and the finding.
+REFERRAL_OUTCOMES = {"review_started": "已启动复核", "review_under_way": "并入正在进行的复核",
+                     "benefit_ended": "已停发低保，记录在案", "recorded": "记录在原案件"}
+SAMPLED_AS = {"near_relative": "近亲属备案案件（全部抽查）", "random": "随机抽取"}
+FINDINGS = {"confirmed": "情况属实", "problem": "发现问题"}
 
 
 def yuan(value) -> str:
@@ -79,5 +88,6 @@ def init_app(app: Flask) -> None:
         MESSAGE_LABELS=MESSAGES, CALL_KIND_LABELS=CALL_KINDS, CALL_STATUS_LABELS=CALL_STATUS,
         BENEFIT_STATUS_LABELS=BENEFIT_STATUS, CHANGE_KIND_LABELS=CHANGE_KINDS, REVIEW_CYCLE_LABELS=REVIEW_CYCLES,
         STANDARD_CLASS_LABELS=STANDARD_CLASSES, REVIEW_REASON_LABELS=REVIEW_REASONS, OUTCOME_LABELS=OUTCOME_LABELS,
+        REFERRAL_OUTCOME_LABELS=REFERRAL_OUTCOMES, SAMPLED_AS_LABELS=SAMPLED_AS, FINDING_LABELS=FINDINGS,
     )
     app.jinja_env.filters.update(yuan=yuan, china_time=china_time)

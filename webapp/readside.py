@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import engine, reviews, specs
-from workflows.access import can_see_township
+from workflows import engine, queries, reviews, specs
+from workflows.access import COUNTY_TASK_ROLES, can_see_township
 from workflows.errors import NotFound
 from workflows.forms import Form, display_values
 from workflows.queries import QueueRow
@@ -110,16 +110,31 @@ def describe_messages(session: Session, case: Case, history: list[dict], locale:
     return history
 
 
+def _escalated(query, user: User):
+    """Escalated tasks of the user's township, without the district's lanes (区民政局核查, 抽查): a
+    township leader cannot chase county staff; the county auditor sees them in the overdue view."""
+    return query.where(HumanTask.escalated_at.is_not(None), HumanTask.township_code == user.township_code,
+                       HumanTask.role.not_in(COUNTY_TASK_ROLES))
+
+
 def escalated_tasks(session: Session, user: User) -> list[QueueRow]:
-    """Open tasks of the user's township whose due-time timer fired (督办), earliest escalation first."""
+    """Open township tasks of the user's township whose due-time timer fired (督办), earliest escalation first."""
     query = (
         select(HumanTask, Case, User.display_name)
         .join(Case, Case.id == HumanTask.case_id)
         .outerjoin(User, User.id == HumanTask.claimed_by_id)
-        .where(HumanTask.escalated_at.is_not(None), HumanTask.township_code == user.township_code)
         .order_by(HumanTask.escalated_at, HumanTask.due_on)
     )
-    return [QueueRow(t, c, name) for t, c, name in session.execute(query)]
+    return [QueueRow(t, c, name) for t, c, name in session.execute(_escalated(query, user))]
+
+
+def subject_view(session: Session, case: Case) -> dict:
+    """For a spot check's pages: ``subject`` (the case it checks) and ``subject_data`` (that case's data).
+
+    Both are empty for any other case, so templates can ask ``{% if subject %}``.
+    """
+    subject = queries.subject_of(session, case)
+    return {"subject": subject, "subject_data": queries.case_data(session, subject) if subject else {}}
 
 
 def notice_batches(session: Session, township_code: str, limit: int = 50) -> list[Document]:
@@ -146,8 +161,5 @@ def nav_counts(session: Session, user: User) -> dict[str, int]:
             .where(Case.township_code == user.township_code, Case.status == "AWAITING_NOTICE")
         ) or 0
     if user.role == "leader":
-        counts["escalated"] = session.scalar(
-            select(func.count()).select_from(HumanTask)
-            .where(HumanTask.township_code == user.township_code, HumanTask.escalated_at.is_not(None))
-        ) or 0
+        counts["escalated"] = session.scalar(_escalated(select(func.count()).select_from(HumanTask), user)) or 0
     return counts

@@ -7,8 +7,9 @@ A case of another township is reported as not found, never as forbidden, so ids 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import roster
 from .errors import Conflict, Forbidden, NotFound
-from .store import Case, CaseEvent, HumanTask, User
+from .store import Benefit, Case, CaseEvent, HumanTask, PaymentRoster, User
 
 CASE_VIEW_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor", "admin")
 AUDIT_ROLES = ("county_auditor", "admin")
@@ -35,6 +36,36 @@ def case_for(session: Session, user: User, case_no: str) -> Case:
     if case is None or user.role not in CASE_VIEW_ROLES or not can_see_township(user, case.township_code):
         raise NotFound("未找到该案件，或您无权查看", "No such case, or not visible to you")
     return case
+
+
+def benefit_for(session: Session, user: User, benefit_id: int) -> Benefit:
+    """A household on 低保 (the benefit register's row), if this user may see it.
+
+    Raises:
+        NotFound: no such benefit, or another township's (county roles see every township).
+        Forbidden: the user's role may not see the register.
+    """
+    benefit = session.get(Benefit, benefit_id)
+    if benefit is None or not can_see_township(user, benefit.township_code):
+        raise NotFound("未找到该在保家庭，或您无权查看", "No such benefit, or not visible to you")
+    if user.role not in CASE_VIEW_ROLES:
+        raise Forbidden("您的岗位无权查看在保家庭", "Your role may not see the benefit register")
+    return benefit
+
+
+def roster_for(session: Session, user: User, number: str) -> PaymentRoster:
+    """An issued payment roster by its number, if this user may read it.
+
+    Raises:
+        NotFound: no such roster, or another township's (county roles see every township).
+        Forbidden: the user's role may not read rosters (the township's leader and reviewer, county
+            auditors and administrators may).
+    """
+    found = session.scalars(select(PaymentRoster).where(PaymentRoster.pdf_number == number)).first()
+    if found is None or not can_see_township(user, found.township_code):
+        raise NotFound("未找到该花名册，或您无权查看", "No such roster, or not visible to you")
+    roster.check_can_view(user, found.township_code)
+    return found
 
 
 def task_for(session: Session, user: User, task_id: str) -> HumanTask:

@@ -249,3 +249,43 @@ def roster_by_number(session: Session, user: User, number: str) -> PaymentRoster
     """An issued payment roster by its number, if its township is one the user may see."""
     roster = session.scalars(select(PaymentRoster).where(PaymentRoster.pdf_number == number)).first()
     return roster if roster is not None and can_see_township(user, roster.township_code) else None
+
+
+# County spot checks (抽查): what the pages of a draw, a spot check and the case checked show.
+
+SPOT_CHECK_PROCESS = "dibao_spot_check"
+
+
+def subject_of(session: Session, case: Case) -> Case | None:
+    """The case a spot check checked (None for any other case)."""
+    return session.get(Case, case.subject_case_id) if case.subject_case_id else None
+
+
+def spot_check_results(session: Session, checks: list[Case]) -> dict[int, dict]:
+    """What each spot check found, from its history (no workflow is read), by the check's case id.
+
+    Each value holds ``finding``, ``finding_detail``, ``method`` and ``visit_date`` once the check was
+    done, and ``outcome`` and ``review_case_no`` once a problem was referred to the case checked.
+    """
+    ids = [c.id for c in checks]
+    results: dict[int, dict] = {i: {} for i in ids}
+    if not ids:
+        return results
+    rows = session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id.in_(ids), or_(CaseEvent.kind == "finding_referred",
+                                        (CaseEvent.kind == "task_completed") & (CaseEvent.task_spec == "spot_check")))
+        .order_by(CaseEvent.case_id, CaseEvent.seq))
+    for event in rows:
+        data = json.loads(event.data)
+        if event.kind == "finding_referred":
+            results[event.case_id].update(outcome=data.get("outcome"), review_case_no=data.get("review_case_no"))
+        else:
+            form = data.get("form") or {}
+            results[event.case_id].update({key: form.get(key) for key in
+                                           ("finding", "finding_detail", "method", "visit_date")})
+    return results
+
+
+def users_by_id(session: Session, ids: list[int]) -> dict[int, User]:
+    """Staff accounts by id (for showing who did something)."""
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}

@@ -13,7 +13,7 @@ from tests.webapp.drive import approved, start
 from tests.webapp.drive import user as drive_user
 from tests.webapp.web import csrf, login
 from webapp import db, services
-from workflows import clock, roster
+from workflows import clock, roster, spot_checks
 from workflows.store import Benefit, Document, HumanTask
 
 USERS = {"anon": None, "clerk": "clerk-001", "investigator": "investigator-001", "reviewer": "reviewer-001",
@@ -46,6 +46,10 @@ ROSTER_ISSUE = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 422, "lead
 # Retrying a case with no failed 核对, or publishing with no case waiting: 409 → flashed, redirected.
 RETRY = {"anon": 302, "clerk": 302, "investigator": 302, "reviewer": 302, "leader": 302, "other": 404,
          "auditor": 403, "admin": 302}
+# 区级抽查: county auditors draw (posted empty: 422; over the API a reversed period: 422); they and
+# administrators read the draws; township staff are turned away (403).
+DRAW = {**dict.fromkeys(USERS, 403), "anon": 302, "auditor": 422}
+REVERSED = {"township": "640104001", "decided_from": "2026-12-08", "decided_to": "2026-12-01"}
 
 # endpoint → (method, path template, expected status per user); {case}, {task}, {doc}, {code} are filled in.
 WEB = {
@@ -68,6 +72,8 @@ WEB = {
     "rosters.show": ("GET", "/rosters/{roster}", ROSTER_VIEW),
     "rosters.workbook": ("GET", "/rosters/{roster}.xlsx", ROSTER_VIEW),
     "rosters.document": ("GET", "/rosters/{roster}.pdf", ROSTER_VIEW),
+    "spot_checks.index": ("GET", "/spot-checks/", AUDIT),
+    "spot_checks.show": ("GET", "/spot-checks/{draw}", AUDIT),
     "window.index": ("GET", "/window/", WINDOW),
     "window.new": ("GET", "/window/new", WINDOW),
     "public.verify": ("GET", "/verify/{code}", ALL),
@@ -87,6 +93,7 @@ WEB_POST = {
     "notices.publish": ("/notices/publish", {**PUBLISHERS, "reviewer": 302, "leader": 302}),
     "benefits.start_review": ("/benefits/{benefit}/reviews", START_REVIEW),
     "rosters.issue": ("/rosters/", ROSTER_ISSUE),
+    "spot_checks.draw": ("/spot-checks/", DRAW),
 }
 API = {
     "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
@@ -104,6 +111,8 @@ API = {
     "api.get_roster": ("GET", "/api/v1/rosters/{roster}", {**ROSTER_VIEW, "anon": 401}),
     "api.roster_workbook": ("GET", "/api/v1/rosters/{roster}/xlsx", {**ROSTER_VIEW, "anon": 401}),
     "api.roster_pdf": ("GET", "/api/v1/rosters/{roster}/pdf", {**ROSTER_VIEW, "anon": 401}),
+    "api.list_spot_checks": ("GET", "/api/v1/spot-checks", {**AUDIT, "anon": 401}),
+    "api.get_spot_check": ("GET", "/api/v1/spot-checks/{draw}", {**AUDIT, "anon": 401}),
 }
 API_POST = {
     "api.claim_task": "/api/v1/tasks/{task}/claim",
@@ -117,13 +126,15 @@ API_MESSAGES = {
     "api.start_review": ("/api/v1/benefits/{benefit}/reviews", {**START_REVIEW, "anon": 401}),
     "api.issue_roster": ("/api/v1/rosters", {**ROSTER_ISSUE, "anon": 401}),
 }
+API_DRAW = {**DRAW, "anon": 401}  # api.create_spot_check, posted REVERSED
 CREATE_DENIED = {"anon": 401, "investigator": 403, "reviewer": 403, "leader": 403, "auditor": 403, "admin": 403}
 UNCHECKED = {"auth.logout", "api.create_token", "api.create_case"}  # covered elsewhere / below
 
 
 @pytest.fixture
 def world(app, at_monday):
-    """An approved case (its approval notice and 公示 list issued), and an open acceptance task on a second case."""
+    """An approved case (its approval notice and 公示 list issued), and an open acceptance task on a second case;
+    a payment roster and a spot-check draw of the approved case's decision."""
     with app.app_context():
         factory, svc = db.factory(), services.get()
         case_no = approved(factory, svc, at_monday)
@@ -136,9 +147,12 @@ def world(app, at_monday):
         benefit = sess.scalars(select(Benefit)).one()
         with clock.frozen(at_monday + timedelta(days=8)):  # January's roster, issued in December
             issued = roster.issue(sess, drive_user(sess, "reviewer-001"), "640104001", "2027-01", svc)
+        with clock.frozen(at_monday + timedelta(days=9)):  # the day after the decision
+            decided = clock.today() - timedelta(days=1)
+            drawn = spot_checks.draw(sess, drive_user(sess, "auditor"), "640104001", decided, decided, svc)
         sess.commit()
         return {"case": case_no, "doc": doc.number, "code": doc.verify_code, "task": task.id, "batch": batch.number,
-                "benefit": benefit.id, "roster": issued.pdf_number}
+                "benefit": benefit.id, "roster": issued.pdf_number, "draw": drawn.id}
 
 
 def _code(resp) -> int:
@@ -162,6 +176,7 @@ def _token(client, who) -> dict:
 
 def test_every_route_is_listed_here(app):
     listed = set(WEB) | set(WEB_POST) | set(API) | set(API_POST) | set(API_MESSAGES) | UNCHECKED
+    listed |= {"api.create_spot_check"}  # posted with a body of its own (REVERSED)
     assert {rule.endpoint for rule in app.url_map.iter_rules()} <= listed
 
 
@@ -192,6 +207,8 @@ def test_api_routes_by_role(app, client, world):
         for endpoint, (path, expected) in API_MESSAGES.items():
             status = client.post(path.format(**world), json={}, headers=headers).status_code
             seen[(endpoint, who)] = (status, expected[who])
+        status = client.post("/api/v1/spot-checks", json=REVERSED, headers=headers).status_code
+        seen[("api.create_spot_check", who)] = (status, API_DRAW[who])
         if who in CREATE_DENIED:
             status = client.post("/api/v1/cases", json=f.registration(), headers=headers).status_code
             seen[("api.create_case", who)] = (status, CREATE_DENIED[who])

@@ -2,8 +2,8 @@
 
 from flask import request, url_for
 
-from workflows import clock, queries, reviews
-from workflows.errors import Invalid, NotFound
+from workflows import access, clock, queries, reviews
+from workflows.errors import Invalid
 from workflows.store import Benefit, BenefitChange
 
 from .. import accesslog, db, services
@@ -40,13 +40,6 @@ def change_json(change: BenefitChange, case_no: str) -> dict:
             "persons": change.persons, "reason": change.reason, "case_no": case_no, "at": iso(change.at)}
 
 
-def _benefit(benefit_id: int) -> Benefit:
-    benefit = queries.benefit_for(db.session(), api_user(), benefit_id)
-    if benefit is None:
-        raise NotFound("未找到该在保家庭，或您无权查看", "No such benefit, or not visible to you")
-    return benefit
-
-
 @bp.route("/benefits", methods=["GET"])
 def list_benefits():
     """Households on 低保 the user may see, by 低保证号: ``status``, ``township`` (county roles), ``q``, ``page``."""
@@ -64,7 +57,7 @@ def list_benefits():
 def get_benefit(benefit_id: int):
     """One household on 低保: the register's row, every change, its application and reviews."""
     sess, user = db.session(), api_user()
-    benefit = _benefit(benefit_id)
+    benefit = access.benefit_for(sess, user, benefit_id)
     cases = queries.benefit_cases(sess, benefit)
     accesslog.log(user, "benefit_viewed", next(c for c in cases if c.id == benefit.case_id),
                   benefit.certificate_no, channel="api")

@@ -6,8 +6,8 @@ The township's leaders and reviewers issue; county auditors and administrators r
 
 from flask import Response, request, url_for
 
-from workflows import queries, roster
-from workflows.errors import Forbidden, Invalid, NotFound
+from workflows import access, queries, roster
+from workflows.errors import Forbidden, Invalid
 from workflows.store import PaymentRoster, User
 
 from .. import accesslog, db, services
@@ -65,12 +65,7 @@ def _detail(found: PaymentRoster) -> dict:
 
 
 def _roster(number: str) -> PaymentRoster:
-    user = _viewer()
-    found = queries.roster_by_number(db.session(), user, number)
-    if found is None:
-        raise NotFound("未找到该花名册，或您无权查看", "No such roster, or not visible to you")
-    roster.check_can_view(user, found.township_code)
-    return found
+    return access.roster_for(db.session(), _viewer(), number)
 
 
 @bp.route("/rosters", methods=["GET"])

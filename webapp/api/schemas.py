@@ -17,8 +17,9 @@ MONEY = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$", "exampl
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-# A review case (dibao_review) ends REVIEWED, or EXITED after its 渐退 period.
-STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED"]
+# A review case (dibao_review) ends REVIEWED, or EXITED after its 渐退 period; a spot check
+# (dibao_spot_check) ends CHECKED, or CHECK_PROBLEM when its finding went back to the case checked.
+STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED", "CHECKED", "CHECK_PROBLEM"]
 
 
 def ref(name: str) -> dict:

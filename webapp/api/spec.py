@@ -11,6 +11,8 @@ from . import bp
 from .register_schemas import MONTH, review_task_form_ids
 from .register_schemas import components as register_components
 from .schemas import STATUSES, components, ref, task_form_ids
+from .spot_check_schemas import components as spot_check_components
+from .spot_check_schemas import spot_check_task_form_ids
 
 ERRORS = {
     "BadRequest": (400, "The body is not JSON"),
@@ -48,6 +50,7 @@ def _body(schema: dict) -> dict:
 def _task_forms() -> dict:
     forms = [ref(f"TaskForm_{f}") for f in task_form_ids()]
     forms += [ref(f"ReviewTaskForm_{f}") for f in review_task_form_ids()]
+    forms += [ref(f"SpotCheckTaskForm_{f}") for f in spot_check_task_form_ids()]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
 
@@ -152,6 +155,24 @@ def _roster_paths() -> dict:
     return paths
 
 
+def _spot_check_paths() -> dict:
+    draw_id = {"name": "draw_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    township = {"name": "township", "in": "query", "schema": {"type": "string"}, "description": "One township"}
+    return {
+        "/spot-checks": {
+            "get": op("listSpotChecks", "County spot-check draws, newest first (county auditors, admins)",
+                      (200, "The draws", ref("SpotCheckDrawList")), (403,), parameters=[township]),
+            "post": op("drawSpotCheck", "Draw a sample of a township's decisions in a past period and start a "
+                       "spot check of each (county auditors). 409 if the period overlaps an earlier draw of the "
+                       "township or nothing was decided in it", (201, "The draw", ref("SpotCheckDrawDetail")),
+                       (400, 403, 404, 409, 422), requestBody=_body(ref("SpotCheckRequest"))),
+        },
+        "/spot-checks/{draw_id}": {"get": op(
+            "getSpotCheck", "A draw with its spot checks and whether it reproduces (county auditors, admins)",
+            (200, "The draw", ref("SpotCheckDrawDetail")), (403, 404), parameters=[draw_id])},
+    }
+
+
 def _other_paths() -> dict:
     return {
         "/tokens": {"post": op("createToken", "Get a bearer token", (201, "The token", ref("Token")),
@@ -171,12 +192,13 @@ def document() -> dict:
                                 "decimals, dates are ISO 8601. Errors: {error: {code, message, details}}."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_other_paths(), **_case_paths(), **_task_paths(), **_benefit_paths(), **_roster_paths()},
+        "paths": {**_other_paths(), **_case_paths(), **_task_paths(), **_benefit_paths(), **_roster_paths(),
+                  **_spot_check_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "POST /tokens with username and password"}},
             "responses": {name: _json(ref("Error"), text) for name, (_, text) in ERRORS.items()},
-            "schemas": {**components(), **register_components()},
+            "schemas": {**components(), **register_components(), **spot_check_components()},
         },
     }
 

@@ -3,10 +3,10 @@ the reviews that fall due, and starting a review (due, or after a reported chang
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from workflows import clock, engine, queries, reviews
+from workflows import access, clock, engine, queries, reviews
 from workflows.errors import Invalid
 from workflows.forms import decode_web_form, initial_values
 from workflows.store import Benefit, Case
@@ -41,14 +41,6 @@ def index():
     townships = queries.townships(sess) if not user.is_township_staff else {}
     return render_template("benefits/index.html", benefits=rows, status=status, township=township, q=text,
                            page=page, townships=townships, statuses=queries.BENEFIT_STATUSES, **_review_dates())
-
-
-def _benefit(benefit_id: int) -> Benefit:
-    """The benefit, if the user may see it (404 otherwise, also for another township's)."""
-    benefit = queries.benefit_for(db.session(), account(), benefit_id)
-    if benefit is None:
-        abort(404, description="未找到该在保家庭，或您无权查看")
-    return benefit
 
 
 def _clerks_start_form(compact: bool) -> dict:
@@ -87,7 +79,7 @@ def _latest_assessed(cases: list[Case]) -> Case:
 
 def _render_detail(benefit_id: int, posted: dict | None = None, status: int = 200):
     sess, user = db.session(), account()
-    benefit = _benefit(benefit_id)
+    benefit = access.benefit_for(sess, user, benefit_id)
     cases = queries.benefit_cases(sess, benefit)
     granting = next(c for c in cases if c.id == benefit.case_id)
     if posted is None:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from workflows import access, access_log, clock, procedure, queries, replay
+from workflows import access, access_log, clock, procedure, queries, replay, spot_checks
 from workflows.errors import Invalid
 from workflows.forms import decode_web_form, initial_values
 from workflows.store import ACTIVE_STATUSES
@@ -29,7 +29,7 @@ def index():
     cases = queries.case_list(db.session(), account(), status, text, page)
     return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
                            statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN", "REVIEWED",
-                                     "EXITED"])
+                                     "EXITED", "CHECKED", "CHECK_PROBLEM"])
 
 
 def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
@@ -40,10 +40,14 @@ def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
     """
     sess, user, locale = db.session(), account(), str(get_locale())
     case = access.case_for(sess, user, case_no)
+    subject = readside.subject_view(sess, case)  # a spot check shows the case it checks
     if posted is None:
         accesslog.log(user, "case_viewed", case)
+        if subject["subject"]:
+            accesslog.log(user, "case_viewed", subject["subject"], case.case_no)
     history = readside.describe_messages(sess, case, queries.history_view(sess, case, locale), locale)
     forms = {form_id: _message_form(sess, case, user, form_id, posted) for form_id in readside.MESSAGE_FORMS}
+    checks = spot_checks.checks_about(sess, case)
     return render_template(
         "cases/detail.html", case=case, data=queries.case_data(sess, case), history=history,
         documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
@@ -51,6 +55,7 @@ def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
         townships=queries.townships(sess), extras=readside.case_extras(sess, case, history),
         forms={k: v for k, v in forms.items() if v}, can_retry=user.role == "admin" or user.is_township_staff,
         accesses=access_log.for_case(sess, case) if user.role in access.AUDIT_ROLES else [],
+        checks=checks, check_results=queries.spot_check_results(sess, checks), **subject,
     ), status
 
 

@@ -2,12 +2,12 @@
 leader or reviewer), download the Excel workbook for the bank and the printed PDF. County auditors
 and administrators read the rosters of any township."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from workflows import clock, queries, roster, rules
+from workflows import access, clock, queries, roster, rules
 from workflows.errors import Conflict, Invalid
-from workflows.store import PaymentRoster, User
+from workflows.store import User
 
 from .. import accesslog, db, services
 from ..auth import account, roles_required
@@ -97,21 +97,12 @@ def issue():
     return redirect(url_for("rosters.show", number=issued.pdf_number))
 
 
-def _roster(number: str) -> PaymentRoster:
-    """An issued roster the user may read: 404 for another township's (or none), 403 for other roles."""
-    found = queries.roster_by_number(db.session(), account(), number)
-    if found is None:
-        abort(404, description="未找到该花名册，或您无权查看")
-    roster.check_can_view(account(), found.township_code)
-    return found
-
-
 @bp.route("/<number>")
 @roles_required(*VIEWERS)
 def show(number: str):
     """An issued roster: its lines and totals, and whether it still agrees with the benefit register."""
     sess = db.session()
-    found = _roster(number)
+    found = access.roster_for(db.session(), account(), number)
     return render_template("rosters/show.html", roster=found, problems=roster.reconcile(sess, found),
                            townships=queries.townships(sess), doc=roster.pdf_document(sess, found))
 
@@ -120,7 +111,7 @@ def show(number: str):
 @roles_required(*VIEWERS)
 def workbook(number: str):
     """The Excel workbook for the bank, as issued (its SHA-256 is checked before it is served)."""
-    found = _roster(number)
+    found = access.roster_for(db.session(), account(), number)
     data = roster.xlsx_bytes(db.session(), found, services.get().store)
     accesslog.log(account(), "document_downloaded", None, f"{found.pdf_number}.xlsx")
     header = disposition("attachment", f"{found.pdf_number}.xlsx", roster_filename(db.session(), found, ".xlsx"))
@@ -131,7 +122,7 @@ def workbook(number: str):
 @roles_required(*VIEWERS)
 def document(number: str):
     """The printed roster (PDF)."""
-    found = _roster(number)
+    found = access.roster_for(db.session(), account(), number)
     doc = roster.pdf_document(db.session(), found)
     pdf = services.get().store.get(doc.sha256)
     accesslog.log(account(), "document_downloaded", None, doc.number)

@@ -48,13 +48,17 @@ def _render_task(task_id: str, posted=None, errors: dict | None = None, status: 
     case = sess.get(queries.Case, human.case_id)
     data = queries.case_data(sess, case)
     form = engine.task_form(sess, human)
+    subject = readside.subject_view(sess, case)  # a spot check shows the case it checks
     if posted is None:
         accesslog.log(account(), "case_viewed", case, human.task_spec)
+        if subject["subject"]:
+            accesslog.log(account(), "case_viewed", subject["subject"], case.case_no)
         values = initial_values(form, data)
     else:
         values = decode_web_form(form, posted, data)  # readonly cells filled from the case again
     return render_template(
         "tasks/task.html", task=human, case=case, data=data, form=form, values=values, errors=errors or {},
+        townships=queries.townships(sess) if subject["subject"] else {}, **subject,
     ), status
 
 
