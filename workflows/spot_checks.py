@@ -122,9 +122,8 @@ def draw(  # noqa: PLR0913 - who, where, which period, the services and the seed
         Invalid: the period is reversed or has not ended.
         Conflict: the period overlaps an earlier draw of the township, or nothing was decided in it.
     """
+    check_can_draw(session, auditor)
     version = specs.current_version(session, PROCESS)
-    if auditor.role != version.task_spec("start").lane:
-        raise Forbidden("只有区民政局审计人员可以抽查", "Only county auditors draw spot checks")
     if session.get(Township, township_code) is None:
         raise NotFound("没有该乡镇（街道）", "No such township")
     _check_period(session, township_code, decided_from, decided_to)
@@ -267,6 +266,12 @@ def checks_about(session: Session, case: Case) -> list[Case]:
         select(Case).where(Case.process_id == PROCESS, Case.subject_case_id == case.id).order_by(Case.id)))
 
 
+def check_can_draw(session: Session, user: User) -> None:
+    """Raise Forbidden unless ``user`` may draw samples (the lane of the process's start: county auditors)."""
+    if user.role != specs.current_version(session, PROCESS).task_spec("start").lane:
+        raise Forbidden("只有区民政局审计人员可以抽查", "Only county auditors draw spot checks")
+
+
 def check_draw(session: Session, draw_row: SpotCheckDraw) -> list[str]:
     """What does not hold about a recorded draw (empty when everything does).
 
@@ -276,11 +281,11 @@ def check_draw(session: Session, draw_row: SpotCheckDraw) -> list[str]:
     """
     problems = []
     if reproduce(draw_row) != draw_row.sample:
-        problems.append("the recorded seed and ratio do not draw the recorded sample")
+        problems.append("按记录的随机种子和比例抽取，结果与记录的样本不一致")
     cases = population(session, draw_row.township_code, draw_row.decided_from, draw_row.decided_to)
     if [c.case_no for c in cases] != draw_row.population or \
             [c.case_no for c in cases if c.near_relative] != draw_row.near_relative:
-        problems.append("the recorded population is not the township's decisions of the period")
+        problems.append("记录的抽样总体与该期间本乡镇（街道）的审核确认案件不一致")
     recorded = {"id": draw_row.id, "seed": draw_row.seed, "ratio": draw_row.ratio,
                 "decided_from": draw_row.decided_from.isoformat(), "decided_to": draw_row.decided_to.isoformat(),
                 "population_sha256": _population_digest(draw_row.population)}
@@ -288,9 +293,9 @@ def check_draw(session: Session, draw_row: SpotCheckDraw) -> list[str]:
     started = {data.get("subject_case_no"): data for data in starts}
     for case_no in draw_row.sample:
         if case_no not in started:
-            problems.append(f"{case_no}: no spot check was started")
+            problems.append(f"{case_no}：未启动抽查核查")
         elif started[case_no].get("draw") != recorded:
-            problems.append(f"{case_no}: its spot check records another draw")
+            problems.append(f"{case_no}：其抽查核查记录的是另一次抽样")
     return problems
 
 

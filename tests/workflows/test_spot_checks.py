@@ -119,8 +119,8 @@ def test_the_seed_decides_the_sample_and_is_recorded(factory, services, at_monda
         row.sample = sorted(set(row.population) - set(row.sample))  # an edited record is found out
         problems = spot_checks.check_draw(sess, row)
         sess.rollback()
-    assert "the recorded seed and ratio do not draw the recorded sample" in problems
-    assert any("no spot check was started" in p for p in problems)
+    assert "按记录的随机种子和比例抽取，结果与记录的样本不一致" in problems
+    assert any("未启动抽查核查" in p for p in problems)
 
 
 @pytest.mark.parametrize("who", ["clerk-001", "reviewer-001", "leader-001", "admin"])

@@ -77,6 +77,7 @@ def create_spot_check():
     409 if the period overlaps an earlier draw of the township or nothing was decided in it.
     """
     user = api_user()
+    spot_checks.check_can_draw(db.session(), user)  # a wrong role hears 403 before its body is judged
     township, decided_from, decided_to = _request()
     row = spot_checks.draw(db.session(), user, township, decided_from, decided_to, services.get())
     db.commit()
