@@ -5,13 +5,14 @@ import signal
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from workflows import anchors, clock, demo, procedure, reference, replay, store
+from workflows import anchors, backup, clock, demo, procedure, reference, replay, store
 from workflows.errors import DomainError
 from workflows.store import Case, OutsideCall, User
 from workflows.store.outside_call import INCIDENT
@@ -200,7 +201,38 @@ def audit_anchor(check: bool) -> None:
         click.echo(f"锚点 {anchor.id}：{anchor.at.isoformat()} 覆盖 {anchor.cases} 件案件，根哈希 {anchor.root}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_cmd(path: str) -> None:
+    """Write the database and the document store to one archive (.tar.gz)."""
+    manifest = backup.backup(db.engine(), services.get().store.root, Path(path))
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    files = len(manifest["documents"])
+    click.echo(f"已备份：{rows} 行数据、{files} 个文书文件（结构版本 {manifest['revision']}）→ {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_cmd(path: str) -> None:
+    """Restore an archive into an empty database and document store, then replay-verify every case."""
+    try:
+        manifest = backup.restore(Path(path), db.engine(), services.get().store.root)
+    except DomainError as err:
+        _fail(f"恢复失败：{err.message_zh}")
+    click.echo(f"已恢复（结构版本 {manifest['revision']}），正在逐案重放验证……")
+    with store.unit_of_work(db.factory()) as sess:
+        cases = list(sess.scalars(select(Case).order_by(Case.id)))
+        svc = services.get()
+        bad = [c.case_no for c in cases if not replay.verify_case(sess, c, svc.render, svc.store).verified]
+    if bad:
+        _fail(f"{len(bad)} 件案件验证未通过：{', '.join(bad[:20])}")
+    click.echo(f"全部 {len(cases)} 件案件验证通过")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, audit_verify, audit_anchor):
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, audit_verify, audit_anchor,
+                    backup_cmd, restore_cmd):
         app.cli.add_command(command)

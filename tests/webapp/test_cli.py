@@ -119,3 +119,22 @@ def test_readiness_fails_on_an_empty_database(tmp_path):
                         "DIBAO_DATA_DIR": str(tmp_path)})
     resp = empty.test_client().get("/readyz")
     assert resp.status_code == 503 and "init-db" in resp.get_json()["problems"][0]
+
+
+def test_backup_then_restore_into_an_empty_database_verifies_every_case(app, tmp_path):
+    with app.app_context(), clock.frozen(f.MONDAY):
+        publicized(db.factory(), services.get())
+    archive = tmp_path / "dibao.tar.gz"
+    made = app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert made.exit_code == 0, made.output
+    assert "已备份" in made.output and archive.exists()
+    target = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'restored.sqlite3'}",
+                         "DIBAO_DATA_DIR": str(tmp_path / "restored"), "SECRET_KEY": "t", "DIBAO_TESTING": True})
+    try:
+        restored = target.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert restored.exit_code == 0, restored.output
+        assert "全部 1 件案件验证通过" in restored.output
+        again = target.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert again.exit_code == 1 and "不是空的" in again.output
+    finally:
+        target.extensions["dibao_db"]["engine"].dispose()
