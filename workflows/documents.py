@@ -32,7 +32,7 @@ class DocumentIntegrityError(DomainError):
 
 PREFIXES = {
     "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
-    "not_accepted_notice": "BS", "payment_roster": "FF", "change_notice": "BG",
+    "not_accepted_notice": "BS", "payment_roster": "FF", "change_notice": "BG", "temp_assistance_notice": "LS",
 }
 OUTCOME_LABELS = {
     "unchanged": "保障金额不变", "increase": "增发", "reduce": "减发", "stop": "停发",
@@ -143,6 +143,8 @@ def document_context(session: Session, case: Case, kind: str, data: dict, ctx: S
         )
     elif kind == "change_notice":
         context.update(_change_context(data))
+    elif kind == "temp_assistance_notice":
+        context.update(_temp_assistance_context(data))
     elif kind == "not_accepted_notice":
         context.update(reasons=[data.get("accept_note") or ""])
     else:
@@ -165,6 +167,24 @@ def _change_context(data: dict) -> dict:
         "appeal": outcome in ("reduce", "stop", "phase_out", "phase_out_end"),
         "amount": None if stopped or outcome == "phase_out" else _amount_for_print(
             data["amount"], data.get("members_assessed", [])),
+    }
+
+
+TEMP_TYPE_LABELS = {"emergency": "急难型", "expense": "支出型"}
+PAID_BY_LABELS = {"township_reserve": "乡镇（街道）临时救助备用金", "county": "区民政局"}
+
+
+def _temp_assistance_context(data: dict) -> dict:
+    """A temporary assistance decision: approved (amount, who pays, paid first?) or refused (reasons)."""
+    approved = data["outcome"] == "approved"
+    return {
+        "outcome": data["outcome"], "outcome_label": "批准" if approved else "不予批准",
+        "assistance_type_label": TEMP_TYPE_LABELS.get(data.get("assistance_type"), ""),
+        "cause_detail": data.get("cause_detail", ""), "amount_requested": data.get("amount_requested"),
+        "approved_amount": data.get("approved_amount") if approved else None,
+        "paid_by_label": PAID_BY_LABELS.get(data.get("paid_by"), "") if approved else "",
+        "paid_on": data.get("paid_on") if approved else None, "advance": bool(data.get("advance")) and approved,
+        "reasons": [] if approved else [r for r in data.get("refusal_reasons", []) if r],
     }
 
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, benefits, clock, documents, numbers, readmodels, runtime, specs
+from . import access, clock, effects, numbers, readmodels, runtime, specs
 from .errors import Conflict, Forbidden, Invalid
 from .forms import Form, validate_submission
 from .history import append_event
@@ -79,39 +79,15 @@ def _finish(
     )
     result.data = readmodels.refresh_all(step.session, step.case, wf, step.at)
     new_tasks = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.id not in done_before]
-    for task in new_tasks:
-        kind_of_doc = runtime.task_properties(task.task_spec).get("document")
-        if kind_of_doc:
-            result.documents.append(_issue(step, kind_of_doc, task.data, digest))
-    for task in new_tasks:
-        effect = runtime.task_properties(task.task_spec).get("benefit")
-        if effect:
-            benefits.apply(step, effect, task.data, result.documents, result.events[0].seq)
-    for task in new_tasks:
-        target = runtime.task_properties(task.task_spec).get("reopen")
-        if target:
-            result.events += _reopen(step, target, task.data, result.events[0])
+    effects.run(step, new_tasks, digest, result)
     step.session.flush()
     return result
-
-
-def _reopen(step: Step, target: str, data: dict, event: CaseEvent) -> list[CaseEvent]:
-    """A ``reopen`` task reached in this step: send its finding back to the case it names."""
-    from . import spot_checks  # noqa: PLC0415 - spot_checks starts cases through this module (an import cycle)
-
-    return spot_checks.reopen(step, target, data, event)
 
 
 def finish_step(step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None,
                 done_before: set) -> StepResult:
     """Run the engine forward and write the step (for steps started outside this module)."""
     return _finish(step, wf, kind, data, task_spec, done_before)
-
-
-def _issue(step: Step, kind: str, data: dict, digest: str) -> Document:
-    if step.services.render is None or step.services.store is None:
-        raise RuntimeError("this step issues a document but no renderer/document store was given")
-    return documents.issue(step, kind, data, digest)
 
 
 def _check_duplicates(session: Session, members: list[dict]) -> None:

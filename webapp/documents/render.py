@@ -64,6 +64,12 @@ DOCUMENT_KINDS = {
         "required": ("applicant_name", "certificate_no", "outcome_label", "old_amount", "new_amount",
                      "effective_month", "county_gov"),
     },
+    "temp_assistance_notice": {
+        "title_zh": "临时救助审批决定通知书",
+        "title_en": "Notice of the decision on temporary assistance",
+        "template": "temp_assistance_notice.html",
+        "required": ("applicant_name", "outcome_label", "county_gov"),
+    },
     "not_accepted_notice": {
         "title_zh": "最低生活保障申请不予受理通知书",
         "title_en": "Notice that the application is not accepted",

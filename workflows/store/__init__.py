@@ -24,6 +24,7 @@ from .human_task import HumanTask
 from .outside_call import OutsideCall
 from .person_index import PersonIndex
 from .process_spec import ProcessSpec
+from .reserve import ReserveAccount, ReserveEntry
 from .roster import PaymentRoster, PaymentRosterLine
 from .sequence import Sequence
 from .setting import Setting
@@ -32,14 +33,15 @@ from .snapshot import CaseSnapshot
 from .spot_check import SpotCheckDraw
 from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
+from .visit import Visit, VisitTarget
 
 __all__ = [
     "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Benefit", "BenefitChange",
     "Case", "CaseEvent",
     "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PaymentRoster", "PaymentRosterLine",
-    "PersonIndex", "ProcessSpec", "Sequence",
+    "PersonIndex", "ProcessSpec", "ReserveAccount", "ReserveEntry", "Sequence",
     "Setting", "SimEconomicRecord", "SpotCheckDraw",
-    "Township", "User",
+    "Township", "User", "Visit", "VisitTarget",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]
 

@@ -13,6 +13,7 @@ ACTIVE_STATUSES = (
     "COUNTY_CHECK", "AWAITING_NOTICE", "PUBLICIZING", "PENDING_DECISION",
     "REVIEW_STARTED", "PHASING_OUT",  # a review of a household on the benefit (dibao_review)
     "SPOT_CHECK",  # a county spot check of a decided case (dibao_spot_check)
+    "EMERGENCY_DECISION", "PAPERWORK", "COUNTY_APPROVAL",  # temporary assistance (temp_assistance)
 )
 
 

@@ -1,0 +1,65 @@
+"""临时救助 (temporary assistance, DOMAIN.md §4): registering an application (process ``temp_assistance``).
+
+The process is in ``bpmn/temp_assistance.bpmn``: 急难型 is approved by the township leader and paid
+first from the township reserve (``workflows.reserve``), with the paperwork completed afterwards
+within a deadline; 支出型 is checked and reviewed first, then approved by the township within its
+authority limit (paid from the reserve) or by the county above it (paid by the county).
+
+A temporary assistance case is not a 低保 application: its members are not entered in the person
+index (a household on 低保 may get temporary assistance too), and one applicant has at most one
+temporary assistance case under way.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock, engine, numbers, runtime, specs
+from .errors import Conflict, Forbidden, Invalid
+from .forms import validate_submission
+from .step import Services, Step
+from .store import ACTIVE_STATUSES, Case, User
+
+PROCESS = "temp_assistance"
+
+
+def running_case(session: Session, id_no: str) -> str | None:
+    """The case number of the person's temporary assistance under way, if there is one."""
+    return session.scalars(select(Case.case_no).where(
+        Case.process_id == PROCESS, Case.applicant_id_no == id_no, Case.status.in_(ACTIVE_STATUSES))).first()
+
+
+def start(session: Session, actor: User, submission: dict, services: Services, locale: str = "zh") -> engine.StepResult:
+    """Register an application for temporary assistance at the actor's township window and start its process.
+
+    Raises:
+        Forbidden: the actor is not a township window clerk (the lane of the process's start).
+        Invalid: the form has errors.
+        Conflict: the applicant already has a temporary assistance case under way.
+    """
+    version = specs.current_version(session, PROCESS)
+    if not actor.is_township_staff or actor.role != version.task_spec("start").lane:
+        raise Forbidden("只有乡镇（街道）窗口受理人员可以登记临时救助申请",
+                        "Only township window clerks register applications")
+    clean, errors = validate_submission(version.form("start"), submission, {}, locale)
+    if errors:
+        raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
+    me = next(m for m in clean["members"] if m["relation"] == "self")
+    running = running_case(session, me["id_no"])
+    if running:
+        raise Conflict(f"申请人已有在办的临时救助申请（{running}）",
+                       f"The applicant has temporary assistance under way ({running})")
+    with clock.frozen(clock.now()) as at:
+        ctx = engine.step_context(session, actor.township_code)
+        case_no = numbers.case_number(session, actor.township_code, ctx.today.year)
+        case = Case(
+            case_no=case_no, process_id=PROCESS, spec_hash=version.hash, township_code=actor.township_code,
+            status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
+            household_size=len(clean["members"]), applied_on=ctx.today, created_by_id=actor.id,
+        )
+        session.add(case)
+        session.flush()
+        wf = runtime.new_workflow(version, engine.scripts_for(ctx))
+        wf.get_next_task(state=engine.READY).set_data(**clean, case_no=case_no, township_code=case.township_code)
+        step = Step(session, case, version, ctx, at, actor, services)
+        submitted = {"case_no": case_no, "township_code": case.township_code, "form": clean}
+        return engine.finish_step(step, wf, "application_submitted", submitted, "start", set())
