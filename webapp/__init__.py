@@ -44,11 +44,11 @@ def create_app(config: dict | None = None) -> "Flask":
 
 def _register_blueprints(app: "Flask") -> None:
     from .api import bp as api_bp  # noqa: PLC0415
-    from .areas import benefits, cases, health, home, notices, public, rosters, tasks, window  # noqa: PLC0415
+    from .areas import benefits, cases, health, home, notices, public, reserve, rosters, tasks, visits, window  # noqa: PLC0415
     from .areas import spot_checks as spot  # noqa: PLC0415
     from .security import csrf  # noqa: PLC0415
 
-    areas = (home, window, tasks, cases, notices, benefits, rosters, spot, public, health)
+    areas = (home, window, tasks, cases, notices, benefits, rosters, reserve, visits, spot, public, health)
     for bp in (area.bp for area in areas):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies

@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import Flask
 
 from workflows.clock import CHINA_TZ
-from workflows.documents import CATEGORY_LABELS, OUTCOME_LABELS, RELATION_LABELS
+from workflows.documents import CATEGORY_LABELS, OUTCOME_LABELS, PAID_BY_LABELS, RELATION_LABELS, TEMP_TYPE_LABELS
 
 STATUS = {
     "SUBMITTED": "已提交", "ACCEPTING": "待受理", "WAITING_MATERIALS": "待补正材料",
@@ -18,6 +18,9 @@ STATUS = {
     "REVIEW_STARTED": "已启动复核", "PHASING_OUT": "渐退期", "REVIEWED": "复核完成", "EXITED": "已退出低保",
     # a county spot check of a decided case (dibao_spot_check)
     "SPOT_CHECK": "区级抽查中", "CHECKED": "抽查属实", "CHECK_PROBLEM": "抽查发现问题",
+    # temporary assistance (temp_assistance)
+    "EMERGENCY_DECISION": "待先行救助审批", "PAPERWORK": "待补办手续", "COUNTY_APPROVAL": "待区民政局审批",
+    "PAID": "已救助",
 }
 EVENTS = {
     "application_submitted": "登记申请", "task_completed": "办结环节", "timer_fired": "时限到达",
@@ -38,7 +41,7 @@ ACCESS = {"case_viewed": "查看案件", "document_downloaded": "下载文书", 
 DOCUMENTS = {"approval_notice": "批准通知书（低保证）", "refusal_notice": "不予批准通知书",
              "not_accepted_notice": "不予受理通知书", "missing_materials_notice": "补正材料一次性告知书",
              "public_notice_list": "公示名单", "change_notice": "复核决定通知书",
-             "payment_roster": "发放花名册"}
+             "payment_roster": "发放花名册", "temp_assistance_notice": "临时救助审批决定通知书"}
 REASONS = {"eligible": "符合条件", "income": "收入超标", "vehicle": "拥有机动车辆", "business": "有经营性市场主体",
            "assets": "金融资产超限", "homes": "住房超过规定套数", "commercial_property": "拥有非居住类不动产",
            "single_not_qualified": "不符合单独列户条件"}
@@ -57,6 +60,12 @@ REFERRAL_OUTCOMES = {"review_started": "已启动复核", "review_under_way": "�
                      "benefit_ended": "已停发低保，记录在案", "recorded": "记录在原案件"}
 SAMPLED_AS = {"near_relative": "近亲属备案案件（全部抽查）", "random": "随机抽取"}
 FINDINGS = {"confirmed": "情况属实", "problem": "发现问题"}
+# 临时救助 (types and who paid: workflows.documents): the movements of the township reserve (workflows.store.reserve).
+LEDGER_KINDS = {"deposit": "拨入", "payment": "救助支付", "refund": "退回"}
+# 探访 (workflows.store.visit): how a visit was made, who is visited, where the target came from.
+VISIT_METHODS = {"home": "入户", "phone": "电话"}
+VISIT_CATEGORIES = {"elderly": "独居、空巢老人", "severe": "重度残疾或重病", "minor": "困境儿童", "other": "其他"}
+VISIT_SOURCES = {"register": "在保登记簿", "manual": "手工登记"}
 
 
 def yuan(value) -> str:
@@ -89,5 +98,7 @@ def init_app(app: Flask) -> None:
         BENEFIT_STATUS_LABELS=BENEFIT_STATUS, CHANGE_KIND_LABELS=CHANGE_KINDS, REVIEW_CYCLE_LABELS=REVIEW_CYCLES,
         STANDARD_CLASS_LABELS=STANDARD_CLASSES, REVIEW_REASON_LABELS=REVIEW_REASONS, OUTCOME_LABELS=OUTCOME_LABELS,
         REFERRAL_OUTCOME_LABELS=REFERRAL_OUTCOMES, SAMPLED_AS_LABELS=SAMPLED_AS, FINDING_LABELS=FINDINGS,
+        TEMP_TYPE_LABELS=TEMP_TYPE_LABELS, PAID_BY_LABELS=PAID_BY_LABELS, LEDGER_KIND_LABELS=LEDGER_KINDS,
+        VISIT_METHOD_LABELS=VISIT_METHODS, VISIT_CATEGORY_LABELS=VISIT_CATEGORIES, VISIT_SOURCE_LABELS=VISIT_SOURCES,
     )
     app.jinja_env.filters.update(yuan=yuan, china_time=china_time)

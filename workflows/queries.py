@@ -9,8 +9,9 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import clock, runtime, specs
+from . import clock, reserve, runtime, specs
 from .access import CASE_VIEW_ROLES, can_see_township
+from .errors import Forbidden, NotFound
 from .forms import display_values
 from .store import (
     ACTIVE_STATUSES,
@@ -24,6 +25,7 @@ from .store import (
     PaymentRoster,
     Township,
     User,
+    VisitTarget,
 )
 
 PAGE_SIZE = 50
@@ -289,3 +291,67 @@ def spot_check_results(session: Session, checks: list[Case]) -> dict[int, dict]:
 def users_by_id(session: Session, ids: list[int]) -> dict[int, User]:
     """Staff accounts by id (for showing who did something)."""
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+# 临时救助备用金 and 探访: what their pages show, with who may see what checked here (not in the views).
+
+def reserve_ledger(session: Session, user: User, township_code: str) -> dict:
+    """A township's reserve fund for its page: ``balance`` and ``entries`` (newest first), with ``users``
+    (who moved the money) and ``cases`` (case numbers of payments) by id.
+
+    Raises:
+        Forbidden: not the township's leader or reviewer, a county auditor or an admin (``reserve.entries``).
+    """
+    rows = reserve.entries(session, user, township_code)
+    case_ids = [r.case_id for r in rows if r.case_id]
+    cases = dict(session.execute(select(Case.id, Case.case_no).where(Case.id.in_(case_ids))).all()) if case_ids else {}
+    return {"balance": reserve.balance(session, township_code), "entries": rows[::-1], "cases": cases,
+            "users": users_by_id(session, sorted({r.by_id for r in rows}))}
+
+
+VISIT_STAFF_ROLES = ("clerk", "investigator", "reviewer", "leader")
+VISIT_COUNTY_ROLES = ("county_auditor", "admin")
+
+
+def check_visit_staff(user: User, township_code: str) -> None:
+    """Raise Forbidden unless ``user`` is staff of the township who visits (clerk, investigator, reviewer, leader)."""
+    if user.role not in VISIT_STAFF_ROLES or user.township_code != township_code:
+        raise Forbidden("只有本乡镇（街道）工作人员可以登记探访", "Only the township's staff record visits")
+
+
+def visit_target_for(session: Session, user: User, target_id: int) -> VisitTarget:
+    """A visit target the user may record visits to (staff of its township).
+
+    Raises:
+        NotFound: no such target. Forbidden: not staff of the target's township.
+    """
+    target = session.get(VisitTarget, target_id)
+    if target is None:
+        raise NotFound("没有该探访对象", "No such visit target")
+    check_visit_staff(user, target.township_code)
+    return target
+
+
+def visit_month(session: Session, user: User, township_code: str, month: str) -> dict:
+    """The township's 探访 of a month for its staff: ``due`` (not visited yet), ``rate`` (``visits.monthly_rate``).
+
+    Raises:
+        Forbidden: not staff of the township. Invalid: the month is not YYYY-MM.
+    """
+    from . import visits  # noqa: PLC0415 - visits imports this module (case_data)
+
+    check_visit_staff(user, township_code)
+    return {"due": visits.due_list(session, township_code, month),
+            "rate": visits.monthly_rate(session, township_code, month)}
+
+
+def visit_rates(session: Session, user: User, month: str) -> list[tuple[Township, dict]]:
+    """Every township's 探访率 of a month, for the county auditor and admins, by township code.
+
+    Raises:
+        Forbidden: any other role. Invalid: the month is not YYYY-MM.
+    """
+    from . import visits  # noqa: PLC0415
+    if user.role not in VISIT_COUNTY_ROLES:
+        raise Forbidden("只有区民政局人员可以查看各乡镇（街道）探访率", "Only county staff see every township's rate")
+    return [(t, visits.monthly_rate(session, code, month)) for code, t in townships(session).items()]

@@ -13,7 +13,7 @@ from tests.webapp.drive import approved, start
 from tests.webapp.drive import user as drive_user
 from tests.webapp.web import csrf, login
 from webapp import db, services
-from workflows import clock, roster, spot_checks
+from workflows import clock, roster, spot_checks, visits
 from workflows.store import Benefit, Document, HumanTask
 
 USERS = {"anon": None, "clerk": "clerk-001", "investigator": "investigator-001", "reviewer": "reviewer-001",
@@ -49,6 +49,15 @@ RETRY = {"anon": 302, "clerk": 302, "investigator": 302, "reviewer": 302, "leade
 # 区级抽查: county auditors draw (posted empty: 422; over the API a reversed period: 422); they and
 # administrators read the draws; township staff are turned away (403).
 DRAW = {**dict.fromkeys(USERS, 403), "anon": 302, "auditor": 422}
+# 临时救助: clerks register at their window. 备用金: the township's leader and reviewer and the county
+# roles read the ledger; only the leader pays in or records a refund (posted empty: 422). 探访: every
+# role sees the page (county roles: the rates of every township); the township's staff record a visit
+# (posted empty: 422) and refresh the targets — another township's staff are refused (403).
+RESERVE_VIEW = ROSTER_VIEW
+RESERVE_MOVE = {**dict.fromkeys(USERS, 403), "anon": 302, "leader": 422}
+VISIT_RECORD = {"anon": 302, "clerk": 422, "investigator": 422, "reviewer": 422, "leader": 422, "other": 403,
+                "auditor": 403, "admin": 403}
+VISIT_SYNC = {**dict.fromkeys(USERS, 302), "auditor": 403, "admin": 403}
 REVERSED = {"township": "640104001", "decided_from": "2026-12-08", "decided_to": "2026-12-01"}
 
 # endpoint → (method, path template, expected status per user); {case}, {task}, {doc}, {code} are filled in.
@@ -76,6 +85,9 @@ WEB = {
     "spot_checks.show": ("GET", "/spot-checks/{draw}", AUDIT),
     "window.index": ("GET", "/window/", WINDOW),
     "window.new": ("GET", "/window/new", WINDOW),
+    "window.new_temp_assistance": ("GET", "/window/temp-assistance", WINDOW),
+    "reserve.index": ("GET", "/reserve/", RESERVE_VIEW),
+    "visits.index": ("GET", "/visits/", {**ALL, **LOGIN}),
     "public.verify": ("GET", "/verify/{code}", ALL),
     "static": ("GET", "/static/style.css", ALL),
     "health.healthz": ("GET", "/healthz", ALL),
@@ -87,6 +99,11 @@ WEB_POST = {
     "tasks.claim": ("/tasks/{task}/claim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
     "tasks.unclaim": ("/tasks/{task}/unclaim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
     "window.new": ("/window/new", {k: v for k, v in WINDOW.items() if k not in ("clerk", "other")}),
+    "window.new_temp_assistance": ("/window/temp-assistance",
+                                   {k: v for k, v in WINDOW.items() if k not in ("clerk", "other")}),
+    "reserve.move": ("/reserve/deposit", RESERVE_MOVE),
+    "visits.record": ("/visits/{target}", VISIT_RECORD),
+    "visits.sync": ("/visits/sync", VISIT_SYNC),
     "cases.record_objection": ("/cases/{case}/objections", OBJECTION),
     "cases.extend_deadline": ("/cases/{case}/extension", EXTENSION),
     "cases.retry_calls": ("/cases/{case}/retry", RETRY),
@@ -134,7 +151,7 @@ UNCHECKED = {"auth.logout", "api.create_token", "api.create_case"}  # covered el
 @pytest.fixture
 def world(app, at_monday):
     """An approved case (its approval notice and 公示 list issued), and an open acceptance task on a second case;
-    a payment roster and a spot-check draw of the approved case's decision."""
+    a payment roster and a spot-check draw of the approved case's decision; a 探访 target registered by hand."""
     with app.app_context():
         factory, svc = db.factory(), services.get()
         case_no = approved(factory, svc, at_monday)
@@ -150,9 +167,12 @@ def world(app, at_monday):
         with clock.frozen(at_monday + timedelta(days=9)):  # the day after the decision
             decided = clock.today() - timedelta(days=1)
             drawn = spot_checks.draw(sess, drive_user(sess, "auditor"), "640104001", decided, decided, svc)
+        target = visits.register_target(sess, drive_user(sess, "clerk-001"), "640104001",
+                                        f.id_number(date(1940, 1, 1), 5), "马老汉", "elderly")
         sess.commit()
         return {"case": case_no, "doc": doc.number, "code": doc.verify_code, "task": task.id, "batch": batch.number,
-                "benefit": benefit.id, "roster": issued.pdf_number, "draw": drawn.id}
+                "benefit": benefit.id, "roster": issued.pdf_number, "draw": drawn.id,
+                "target": target.id}
 
 
 def _code(resp) -> int:

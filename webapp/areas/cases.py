@@ -29,7 +29,7 @@ def index():
     cases = queries.case_list(db.session(), account(), status, text, page)
     return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
                            statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN", "REVIEWED",
-                                     "EXITED", "CHECKED", "CHECK_PROBLEM"])
+                                     "EXITED", "CHECKED", "CHECK_PROBLEM", "PAID"])
 
 
 def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):

@@ -1,10 +1,11 @@
-"""The township window (窗口受理): register an application, see the township's recent cases."""
+"""The township window (窗口受理): register an application for 低保 or for 临时救助, see the township's
+recent cases."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from workflows import engine, queries
-from workflows.errors import Invalid
+from workflows import engine, queries, temp_assistance
+from workflows.errors import Conflict, Invalid
 from workflows.forms import decode_web_form, initial_values
 
 from .. import db, services
@@ -43,3 +44,33 @@ def new():
     return render_template(
         "window/new.html", form=form, values=values, errors=errors, new_rows=NEW_MEMBER_ROWS
     ), (422 if errors else 200)
+
+
+@bp.route("/temp-assistance", methods=["GET", "POST"])
+@roles_required("clerk")
+def new_temp_assistance():
+    """Register an application for 临时救助 (急难型 or 支出型); errors beside the fields, nothing typed is lost.
+
+    An applicant who already has temporary assistance under way is refused with the engine's Conflict
+    message, the form shown again as typed.
+    """
+    sess, locale = db.session(), str(get_locale())
+    form = engine.start_form(sess, temp_assistance.PROCESS)
+    values, errors, status = initial_values(form, {}), {}, 200
+    if request.method == "POST":
+        values = decode_web_form(form, request.form)
+        try:
+            result = temp_assistance.start(sess, account(), values, services.get(), locale=locale)
+        except Invalid as err:
+            sess.rollback()
+            errors, status = err.details, 422
+            flash(err.message(locale), "error")
+        except Conflict as err:  # one temporary assistance case under way per applicant
+            sess.rollback()
+            status = 409
+            flash(err.message(locale), "error")
+        else:
+            db.commit()
+            flash(f"临时救助申请已登记，案件编号 {result.case.case_no}", "success")
+            return redirect(url_for("cases.detail", case_no=result.case.case_no))
+    return render_template("window/new.html", form=form, values=values, errors=errors, new_rows=NEW_MEMBER_ROWS), status
