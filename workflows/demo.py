@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock, engine, procedure, queries, rules
+from . import clock, engine, procedure, queries, reserve, rules, visits
 from .adapters.simulator import SimulatorAdapter, seed_simulator
 from .store import Case, OutsideCall, Township, User, unit_of_work
 from .users import create_user
@@ -199,5 +199,15 @@ def seed_cases(factory: sessionmaker, services, n: int, seed: int = 2026) -> dic
             case_no = engine.start_case(sess, clerk, sub, services).case.case_no
         at = advance(factory, services, case_no, target, at + timedelta(hours=2))
         _publish_and_finish(factory, services, case_no, target, at)
+    _seed_reserves_and_visits(factory, towns)
     with unit_of_work(factory) as sess:
         return dict(sess.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+
+
+def _seed_reserves_and_visits(factory: sessionmaker, towns: list[str]) -> None:
+    """Each township's 临时救助 reserve gets an opening deposit; key people on the register become visit targets."""
+    with unit_of_work(factory) as sess:
+        for town in towns:
+            leader = sess.scalars(select(User).where(User.username == username("leader", town))).one()
+            reserve.deposit(sess, leader, town, "20000.00", "演示：年初拨付乡镇临时救助备用金")
+            visits.sync_targets(sess, town)

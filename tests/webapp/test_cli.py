@@ -13,10 +13,10 @@ from sqlalchemy import select
 from tests import factories as f
 from tests.webapp.drive import accepted, publicized
 from webapp import create_app, db, services
-from workflows import clock, demo, store
+from workflows import clock, demo, reserve, store
 from workflows.documents import DocumentStore
 from workflows.step import Services
-from workflows.store import Case, OutsideCall, User
+from workflows.store import Benefit, Case, OutsideCall, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,11 @@ def test_seed_demo_makes_cases_at_every_stage(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         statuses = set(db.session().scalars(select(Case.status)))
+        balance = reserve.balance(db.session(), "640104001")
+        benefits = list(db.session().scalars(select(Benefit.status)))
     assert statuses == set(demo.STAGES), f"demo.seed_cases reached no case in {set(demo.STAGES) - statuses}"
+    assert str(balance) == "20000.00"  # every township's reserve has its opening deposit
+    assert benefits and set(benefits) == {"ACTIVE"}  # approved households are on the register
 
 
 def test_the_worker_answers_checks_fires_due_timers_and_stops_on_sigterm(app, db_url, factory, tmp_path, services):
