@@ -125,6 +125,19 @@ def test_readiness_fails_on_an_empty_database(tmp_path):
     assert resp.status_code == 503 and "init-db" in resp.get_json()["problems"][0]
 
 
+def test_readiness_fails_on_a_schema_older_than_the_release(tmp_path):
+    old = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/old.db", "SECRET_KEY": "x",
+                      "DIBAO_DATA_DIR": str(tmp_path)})
+    engine = old.extensions["dibao_db"]["engine"]
+    store.schema.upgrade(engine)
+    store.schema.downgrade(engine, "0008_temporary_assistance")
+    resp = old.test_client().get("/readyz")
+    assert resp.status_code == 503 and "this release needs" in " ".join(resp.get_json()["problems"])
+    store.create_schema(engine)  # what init-db does
+    assert old.test_client().get("/readyz").status_code == 200
+    engine.dispose()
+
+
 def test_backup_then_restore_into_an_empty_database_verifies_every_case(app, tmp_path):
     with app.app_context(), clock.frozen(f.MONDAY):
         publicized(db.factory(), services.get())
