@@ -38,21 +38,10 @@ class StepResult:
     data: dict = field(default_factory=dict)  # the case data the step produced
 
 
-READY = TaskState.READY
-
-
 def _context(session: Session, township_code: str) -> StepContext:
     return StepContext(session, township_code, clock.today())
 
 
-def step_context(session: Session, township_code: str) -> StepContext:
-    """The context of a step run now for a township (for steps started outside this module)."""
-    return _context(session, township_code)
-
-
-def scripts_for(ctx: StepContext):
-    """The script engine of one step."""
-    return script_engine(ctx)
 
 
 def _completed_ids(wf: BpmnWorkflow) -> set:
@@ -84,12 +73,6 @@ def _finish(
     return result
 
 
-def finish_step(step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None,
-                done_before: set) -> StepResult:
-    """Run the engine forward and write the step (for steps started outside this module)."""
-    return _finish(step, wf, kind, data, task_spec, done_before)
-
-
 def _check_duplicates(session: Session, members: list[dict]) -> None:
     errors = {}
     for i, member in enumerate(members):
@@ -118,24 +101,42 @@ def start_case(
     if errors:
         raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
     _check_duplicates(session, clean["members"])
+    me = next(m for m in clean["members"] if m["relation"] == "self")
+    result = open_case(session, actor, version, actor.township_code, clean, services, kind="application_submitted",
+                       status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
+                       household_size=len(clean["members"]))
+    for member in clean["members"]:
+        session.add(PersonIndex(id_no=member["id_no"], case_id=result.case.id, name=member["name"]))
+    return result
+
+
+def open_case(
+    session: Session, actor: User, version: specs.ProcessVersion, township_code: str, initial: dict,
+    services: Services, *, kind: str, **row,
+) -> StepResult:
+    """The first step of any case: number it, start its process with ``initial`` as the start data.
+
+    Every way a case begins (a window registration, a review of a benefit, a spot check, temporary
+    assistance) comes through here, so the start event always records what replay needs.
+
+    Args:
+        township_code: the township the case belongs to (its number and settings).
+        initial: the start data, recorded in full in the first event.
+        kind: the first event's kind (``application_submitted``, ``review_started``…).
+        **row: the case row's columns (status, applicant_name, applicant_id_no, household_size, links).
+    """
     with clock.frozen(clock.now()) as at:
-        ctx = _context(session, actor.township_code)
-        case_no = numbers.case_number(session, actor.township_code, ctx.today.year)
-        me = next(m for m in clean["members"] if m["relation"] == "self")
-        case = Case(
-            case_no=case_no, process_id=process_id, spec_hash=version.hash, township_code=actor.township_code,
-            status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
-            household_size=len(clean["members"]), applied_on=ctx.today, created_by_id=actor.id,
-        )
+        ctx = _context(session, township_code)
+        case_no = numbers.case_number(session, township_code, ctx.today.year)
+        case = Case(case_no=case_no, process_id=version.process_id, spec_hash=version.hash,
+                    township_code=township_code, applied_on=ctx.today, created_by_id=actor.id, **row)
         session.add(case)
         session.flush()
-        for member in clean["members"]:
-            session.add(PersonIndex(id_no=member["id_no"], case_id=case.id, name=member["name"]))
         wf = runtime.new_workflow(version, script_engine(ctx))
-        wf.get_next_task(state=TaskState.READY).set_data(**clean, case_no=case_no, township_code=case.township_code)
+        wf.get_next_task(state=TaskState.READY).set_data(**initial, case_no=case_no, township_code=township_code)
         step = Step(session, case, version, ctx, at, actor, services)
-        submitted = {"case_no": case_no, "township_code": case.township_code, "form": clean}
-        return _finish(step, wf, "application_submitted", submitted, "start", set())
+        started = {"case_no": case_no, "township_code": township_code, "form": initial}
+        return _finish(step, wf, kind, started, "start", set())
 
 
 def _load(session: Session, case: Case, ctx: StepContext) -> tuple[specs.ProcessVersion, BpmnWorkflow]:

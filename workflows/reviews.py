@@ -7,15 +7,15 @@ a spot check's problem finding starts the third (``start_review_from``, called b
 The review's steps then run like any other case.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock, engine, numbers, queries, runtime, specs
+from . import access, clock, engine, queries, specs
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import validate_submission
-from .step import Services, Step
+from .step import Services
 from .store import ACTIVE_STATUSES, Benefit, Case, User
 from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
 
@@ -123,23 +123,8 @@ def _start(session: Session, actor: User, benefit: Benefit, submission: dict, se
     if errors:
         raise Invalid("填写有误，请按提示修改", "The form has errors", errors)
     initial = {**_initial_data(benefit, _latest_assessment(session, benefit), form), **(origin or {})}
-    with clock.frozen(clock.now()) as at:
-        ctx = engine.step_context(session, benefit.township_code)
-        case_no = numbers.case_number(session, benefit.township_code, ctx.today.year)
-        case = Case(
-            case_no=case_no, process_id=PROCESS, spec_hash=version.hash, township_code=benefit.township_code,
-            status="REVIEW_STARTED", applicant_name=benefit.holder_name, applicant_id_no=benefit.holder_id_no,
-            household_size=benefit.persons, applied_on=ctx.today, created_by_id=actor.id, benefit_id=benefit.id,
-        )
-        session.add(case)
-        session.flush()
-        wf = runtime.new_workflow(version, engine.scripts_for(ctx))
-        wf.get_next_task(state=engine.READY).set_data(**initial, case_no=case_no, township_code=case.township_code)
-        step = Step(session, case, version, ctx, at, actor, services)
-        started = {"case_no": case_no, "township_code": case.township_code, "form": initial}
-        return engine.finish_step(step, wf, "review_started", started, "start", set())
+    return engine.open_case(session, actor, version, benefit.township_code, initial, services, kind="review_started",
+                            status="REVIEW_STARTED", applicant_name=benefit.holder_name,
+                            applicant_id_no=benefit.holder_id_no, household_size=benefit.persons,
+                            benefit_id=benefit.id)
 
-
-def review_due_on(benefit: Benefit) -> date:
-    """When the benefit's next review is due (for display)."""
-    return benefit.next_review_on

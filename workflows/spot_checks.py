@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from . import access, clock, engine, numbers, reviews, runtime, specs
+from . import access, clock, engine, reviews, specs
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import validate_submission
 from .history import append_event, canonical, events_of
@@ -170,21 +170,10 @@ def _start_check(session: Session, auditor: User, row: SpotCheckDraw, subject: C
                  version: specs.ProcessVersion, services: Services) -> engine.StepResult:
     """One step: the spot-check case of one sampled case, with an open ``spot_check`` task."""
     initial = _start_data(row, subject, version)
-    ctx = engine.step_context(session, subject.township_code)
-    case_no = numbers.case_number(session, subject.township_code, ctx.today.year)
-    case = Case(
-        case_no=case_no, process_id=PROCESS, spec_hash=version.hash, township_code=subject.township_code,
-        status="SPOT_CHECK", applicant_name=subject.applicant_name, applicant_id_no=subject.applicant_id_no,
-        household_size=subject.household_size, applied_on=ctx.today, created_by_id=auditor.id,
-        subject_case_id=subject.id,
-    )
-    session.add(case)
-    session.flush()
-    wf = runtime.new_workflow(version, engine.scripts_for(ctx))
-    wf.get_next_task(state=engine.READY).set_data(**initial, case_no=case_no, township_code=case.township_code)
-    step = Step(session, case, version, ctx, clock.now(), auditor, services)
-    started = {"case_no": case_no, "township_code": case.township_code, "form": initial}
-    return engine.finish_step(step, wf, STARTED, started, "start", set())
+    return engine.open_case(session, auditor, version, subject.township_code, initial, services, kind=STARTED,
+                            status="SPOT_CHECK", applicant_name=subject.applicant_name,
+                            applicant_id_no=subject.applicant_id_no, household_size=subject.household_size,
+                            subject_case_id=subject.id)
 
 
 def reopen(step: Step, target: str, data: dict, event: CaseEvent) -> list[CaseEvent]:

@@ -13,10 +13,10 @@ temporary assistance case under way.
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, engine, numbers, runtime, specs
+from . import engine, specs
 from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_submission
-from .step import Services, Step
+from .step import Services
 from .store import ACTIVE_STATUSES, Case, User
 
 PROCESS = "temp_assistance"
@@ -48,18 +48,6 @@ def start(session: Session, actor: User, submission: dict, services: Services, l
     if running:
         raise Conflict(f"申请人已有在办的临时救助申请（{running}）",
                        f"The applicant has temporary assistance under way ({running})")
-    with clock.frozen(clock.now()) as at:
-        ctx = engine.step_context(session, actor.township_code)
-        case_no = numbers.case_number(session, actor.township_code, ctx.today.year)
-        case = Case(
-            case_no=case_no, process_id=PROCESS, spec_hash=version.hash, township_code=actor.township_code,
-            status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
-            household_size=len(clean["members"]), applied_on=ctx.today, created_by_id=actor.id,
-        )
-        session.add(case)
-        session.flush()
-        wf = runtime.new_workflow(version, engine.scripts_for(ctx))
-        wf.get_next_task(state=engine.READY).set_data(**clean, case_no=case_no, township_code=case.township_code)
-        step = Step(session, case, version, ctx, at, actor, services)
-        submitted = {"case_no": case_no, "township_code": case.township_code, "form": clean}
-        return engine.finish_step(step, wf, "application_submitted", submitted, "start", set())
+    return engine.open_case(session, actor, version, actor.township_code, clean, services,
+                            kind="application_submitted", status="SUBMITTED", applicant_name=me["name"],
+                            applicant_id_no=me["id_no"], household_size=len(clean["members"]))
