@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 import webapp
 from tests import factories as f
-from tests.webapp.drive import publish
+from tests.drive import publish
 from webapp import db, services
 from workflows import clock, demo, reference, store
 from workflows.store import ApiToken

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.webapp.drive import approved
+from tests.drive import approved
 from tests.webapp.web import login
 from webapp import db, services
 from workflows import history, store

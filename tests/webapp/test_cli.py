@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.webapp.drive import accepted, publicized
+from tests.drive import accepted, publicized
 from webapp import create_app, db, services
 from workflows import clock, demo, reserve, store
 from workflows.documents import DocumentStore

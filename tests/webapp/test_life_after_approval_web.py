@@ -12,8 +12,8 @@ from urllib.parse import quote
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tests import drive
 from tests import factories as f
-from tests.webapp import drive
 from tests.webapp.test_api import Api
 from tests.webapp.web import csrf, login, post_form
 from webapp import db, services

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from tests import drive
 from tests import factories as f
-from tests.webapp import drive
 from tests.webapp.web import csrf, login, post_form
 from webapp import db, services
 from workflows.store import Case, Document, OutsideCall

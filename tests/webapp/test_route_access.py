@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.webapp.drive import approved, start
-from tests.webapp.drive import user as drive_user
+from tests.drive import approved, start
+from tests.drive import user as drive_user
 from tests.webapp.web import csrf, login
 from webapp import db, services
 from workflows import clock, roster, spot_checks, visits

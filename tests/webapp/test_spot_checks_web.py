@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tests.webapp import drive
+from tests import drive
 from tests.webapp.test_api import Api
 from tests.webapp.web import login, post_form
 from webapp import db, services

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from tests import drive
 from tests import factories as f
-from tests.webapp import drive
 from tests.webapp.web import csrf, login, post_form
 from tests.workflows.test_temp_assistance import application, decide
 from webapp import db, services

@@ -9,38 +9,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests import factories as f
+from tests.drive import case_row, do, open_task, publish, start, tick, user
 from workflows import benefits, clock, engine, history, procedure, queries, replay, rules, settings
 from workflows.adapters.simulator import SimulatorAdapter, add_record
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
-from workflows.store import Benefit, Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, User, unit_of_work
-
-
-def user(sess, name: str) -> User:
-    return sess.scalars(select(User).where(User.username == name)).one()
-
-
-def start(factory, services, sub=None, clerk="clerk-001") -> str:
-    with unit_of_work(factory) as sess:
-        return engine.start_case(sess, user(sess, clerk), sub or f.registration(), services).case.case_no
-
-
-def open_task(factory, case_no: str) -> HumanTask:
-    with unit_of_work(factory) as sess:
-        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
-        tasks = queries.case_open_tasks(sess, case)
-        assert len(tasks) == 1
-        return tasks[0]
-
-
-def do(factory, services, case_no: str, username: str, answers: dict) -> Case:
-    task = open_task(factory, case_no)
-    with unit_of_work(factory) as sess:
-        return engine.complete_task(sess, user(sess, username), task.id, answers, services).case
-
-
-def case_row(factory, case_no: str) -> Case:
-    with unit_of_work(factory) as sess:
-        return sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+from workflows.store import Benefit, Case, CaseEvent, Document, HumanTask, OutsideCall, PersonIndex, unit_of_work
 
 
 def check(factory, services, case_no: str, failing=()) -> bool:
@@ -74,26 +47,9 @@ def to_decision(factory, services, sub=None) -> str:
     return case_no
 
 
-def publish(factory, services, reviewer="reviewer-001"):
-    with unit_of_work(factory) as sess:
-        doc, cases = procedure.publish_notice_batch(sess, user(sess, reviewer), services)
-        return doc.number, [c.case_no for c in cases]
-
-
 def data_of(factory, case_no: str) -> dict:
     with unit_of_work(factory) as sess:
         return queries.case_data(sess, case_row(factory, case_no))
-
-
-def tick(factory, services, at) -> int:
-    moved = 0
-    with clock.frozen(at):
-        with unit_of_work(factory) as sess:
-            due = engine.due_timer_cases(sess)
-        for case_id in due:
-            with unit_of_work(factory) as sess:
-                moved += engine.fire_timers(sess, case_id, services) is not None
-    return moved
 
 
 def test_approval_path_runs_to_notice_and_certificate(factory, services, at_monday):

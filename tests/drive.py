@@ -1,4 +1,4 @@
-"""Drive cases through the procedure on the engine (no HTTP), to set up what the web tests look at.
+"""Drive cases through the procedure on the engine (no HTTP): the set-up the engine and web tests share.
 
 Each helper is one or a few steps, each in its own unit of work, answered with the builders of
 ``tests/factories.py`` by the demo accounts of 640104001 (two investigators: the visit is paired).
