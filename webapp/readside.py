@@ -154,7 +154,7 @@ def nav_counts(session: Session, user: User) -> dict[str, int]:
     """Counts shown in the navigation: cases waiting for 公示, escalated tasks, reviews due (clerks)."""
     counts = {}
     if user.role == "clerk":
-        counts["reviews_due"] = len(reviews.reviews_due(session, user))
+        counts["reviews_due"] = reviews.count_due(session, user)
     if user.role in ("reviewer", "leader"):
         counts["awaiting_notice"] = session.scalar(
             select(func.count()).select_from(Case)

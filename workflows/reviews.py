@@ -9,7 +9,7 @@ The review's steps then run like any other case.
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import access, clock, engine, queries, specs
@@ -29,18 +29,26 @@ MEMBER_KEYS = (
 )
 
 
-def reviews_due(session: Session, user: User, within_days: int = 30) -> list[Benefit]:
-    """Benefits of the user's township whose review falls due within ``within_days`` and has not started."""
+def _due(user: User, within_days: int):
+    """The condition of a benefit whose review falls due within ``within_days`` and has not started."""
     horizon = clock.today() + timedelta(days=within_days)
     open_review = select(Case.benefit_id).where(Case.benefit_id.is_not(None), Case.status.in_(ACTIVE_STATUSES))
-    query = (
-        select(Benefit).where(Benefit.status.in_((ACTIVE, PHASING_OUT)), Benefit.next_review_on <= horizon,
-                              Benefit.id.not_in(open_review))
-        .order_by(Benefit.next_review_on, Benefit.certificate_no)
-    )
+    conditions = [Benefit.status.in_((ACTIVE, PHASING_OUT)), Benefit.next_review_on <= horizon,
+                  Benefit.id.not_in(open_review)]
     if user.is_township_staff:
-        query = query.where(Benefit.township_code == user.township_code)
+        conditions.append(Benefit.township_code == user.township_code)
+    return conditions
+
+
+def reviews_due(session: Session, user: User, within_days: int = 30) -> list[Benefit]:
+    """Benefits of the user's township whose review falls due within ``within_days`` and has not started."""
+    query = select(Benefit).where(*_due(user, within_days)).order_by(Benefit.next_review_on, Benefit.certificate_no)
     return list(session.scalars(query))
+
+
+def count_due(session: Session, user: User, within_days: int = 30) -> int:
+    """How many reviews :func:`reviews_due` lists (one COUNT, for the navigation on every page)."""
+    return session.scalar(select(func.count()).select_from(Benefit).where(*_due(user, within_days))) or 0
 
 
 def _latest_assessment(session: Session, benefit: Benefit) -> dict:
