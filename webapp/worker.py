@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import clock, engine, outside, procedure, store
+from workflows import engine, procedure, store
 from workflows.adapters.simulator import SimulatorAdapter
 from workflows.store import OutsideCall
 from workflows.store.outside_call import DONE
@@ -47,26 +47,13 @@ def run_due_timers(limit: int = 100) -> int:
 
 
 def run_calls(call_ids: list[int]) -> int:
-    """Make these outside calls, one transaction each; returns how many were answered.
-
-    A failing outside system is recorded by the engine as an incident on the call (committed, not
-    raised); anything else that goes wrong is logged and the call stays as it was.
-    """
-    answered = 0
-    for call_id in call_ids:
-        try:
-            with store.unit_of_work(db.factory()) as sess:
-                answered += procedure.run_call(sess, call_id, adapter_for(sess), services.get())
-        except Exception as err:  # noqa: BLE001 - one broken call must not stop the others
-            current_app.logger.exception("outside call %s failed: %s", call_id, err)
-    return answered
+    """Make these outside calls, one transaction each; returns how many were answered."""
+    return procedure.run_calls(db.factory(), call_ids, adapter_for, services.get())
 
 
 def run_due_calls(limit: int = 20) -> int:
     """Make every due outside call (pending, or an incident whose retry time came)."""
-    with store.unit_of_work(db.factory()) as sess:
-        due = outside.due_calls(sess, clock.now(), limit)
-    return run_calls(due)
+    return procedure.run_due_calls(db.factory(), adapter_for, services.get(), limit)
 
 
 def run_pass() -> PassResult:

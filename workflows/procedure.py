@@ -91,16 +91,21 @@ def publish_notice_batch(session: Session, actor: User, services: Services) -> t
 
 
 def run_due_calls(session_factory, adapter_for, services: Services, limit: int = 20) -> int:
-    """One worker pass over due outside calls, one transaction per call; returns how many were answered.
-
-    ``adapter_for(session)`` gives the adapter for one call's transaction. A call that fails for a
-    reason other than the outside system (recorded as an incident by :func:`run_call`) is rolled
-    back and left for the next pass; the other calls go on.
-    """
+    """One worker pass over due outside calls (pending, or incidents whose retry time came)."""
     with unit_of_work(session_factory) as session:
         ids = outside.due_calls(session, clock.now(), limit)
+    return run_calls(session_factory, ids, adapter_for, services)
+
+
+def run_calls(session_factory, call_ids: list[int], adapter_for, services: Services) -> int:
+    """Make these outside calls, one transaction each; returns how many were answered.
+
+    ``adapter_for(session)`` gives the adapter for one call's transaction. A failing outside system
+    is recorded as an incident by :func:`run_call` (committed, not raised); a call that fails for
+    another reason is rolled back, logged and left for the next pass; the other calls go on.
+    """
     answered = 0
-    for call_id in ids:
+    for call_id in call_ids:
         try:
             with unit_of_work(session_factory) as session:
                 answered += bool(run_call(session, call_id, adapter_for(session), services))
