@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import clock, reserve, runtime, specs
-from .access import CASE_VIEW_ROLES, can_see_township
+from .access import can_see_township
 from .errors import Forbidden, NotFound
 from .forms import display_values
 from .store import (
@@ -22,7 +22,6 @@ from .store import (
     CaseSnapshot,
     Document,
     HumanTask,
-    PaymentRoster,
     Township,
     User,
     VisitTarget,
@@ -207,14 +206,6 @@ def benefit_list(session: Session, user: User, status: str | None = None, townsh
     return list(session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
 
 
-def benefit_for(session: Session, user: User, benefit_id: int) -> Benefit | None:
-    """A benefit the user may see (its township's staff, the county roles); None otherwise."""
-    benefit = session.get(Benefit, benefit_id)
-    if benefit is None or user.role not in CASE_VIEW_ROLES or not can_see_township(user, benefit.township_code):
-        return None
-    return benefit
-
-
 def benefit_changes(session: Session, benefit: Benefit) -> list[tuple[BenefitChange, str]]:
     """Every change of the benefit with the number of the case whose step made it, oldest first."""
     query = (select(BenefitChange, Case.case_no).join(Case, Case.id == BenefitChange.case_id)
@@ -245,12 +236,6 @@ def documents_of_cases(session: Session, cases: list[Case]) -> list[Document]:
     """The documents issued for these cases, in the order they were issued."""
     ids = [c.id for c in cases]
     return list(session.scalars(select(Document).where(Document.case_id.in_(ids)).order_by(Document.id))) if ids else []
-
-
-def roster_by_number(session: Session, user: User, number: str) -> PaymentRoster | None:
-    """An issued payment roster by its number, if its township is one the user may see."""
-    roster = session.scalars(select(PaymentRoster).where(PaymentRoster.pdf_number == number)).first()
-    return roster if roster is not None and can_see_township(user, roster.township_code) else None
 
 
 # County spot checks (抽查): what the pages of a draw, a spot check and the case checked show.

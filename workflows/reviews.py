@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import access, clock, engine, queries, specs
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_submission
 from .step import Services
 from .store import ACTIVE_STATUSES, Benefit, Case, User
@@ -70,24 +70,17 @@ def _initial_data(benefit: Benefit, assessed: dict, form: dict) -> dict:
     }
 
 
-def running_review(session: Session, benefit: Benefit) -> str | None:
-    """The case number of the benefit's review under way, if there is one."""
-    return session.scalars(select(Case.case_no).where(
-        Case.benefit_id == benefit.id, Case.status.in_(ACTIVE_STATUSES))).first()
-
-
 def _check_reviewable(session: Session, benefit: Benefit) -> None:
     if benefit.status == TERMINATED:
         raise Conflict("该家庭已退出低保，不能复核", "The household has left the benefit")
-    running = running_review(session, benefit)
+    running = queries.running_review(session, benefit)
     if running:
-        raise Conflict(f"该家庭已有进行中的复核（{running}）", f"A review of this household is under way ({running})")
+        raise Conflict(f"该家庭已有进行中的复核（{running.case_no}）",
+                       f"A review of this household is under way ({running.case_no})")
 
 
 def _checked(session: Session, actor: User, benefit_id: int) -> Benefit:
-    benefit = session.get(Benefit, benefit_id)
-    if benefit is None or not access.can_see_township(actor, benefit.township_code):
-        raise NotFound("未找到该在保家庭，或您无权查看", "No such benefit, or not visible to you")
+    benefit = access.benefit_for(session, actor, benefit_id)
     if not actor.is_township_staff or actor.township_code != benefit.township_code or actor.role != "clerk":
         raise Forbidden("只有本乡镇（街道）窗口工作人员可以启动复核", "Only the township's window clerks start reviews")
     _check_reviewable(session, benefit)

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from . import access, clock, engine, reviews, specs
+from . import access, clock, engine, queries, reviews, specs
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import validate_submission
 from .history import append_event, canonical, events_of
@@ -208,9 +208,9 @@ def _refer(step: Step, subject: Case, data: dict) -> tuple[str, str | None]:
     benefit = step.session.scalars(select(Benefit).where(Benefit.case_id == subject.id)).first()
     if benefit is None or benefit.status == TERMINATED:
         return "benefit_ended", None
-    running = reviews.running_review(step.session, benefit)
+    running = queries.running_review(step.session, benefit)
     if running:
-        return "review_under_way", running
+        return "review_under_way", running.case_no
     submission = {"review_reason": reviews.SPOT_CHECK, "change_report": data["finding_detail"]}
     started = reviews.start_review_from(step.session, step.actor, benefit, submission, step.services,
                                         {"spot_check_case_no": step.case.case_no})
