@@ -269,4 +269,28 @@ def test_a_case_goes_from_the_window_to_the_approval_notice(page: Page, live_ser
     check_approved_case(page, case_no)
     expect(page.get_by_role("link", name="重放验证")).to_be_visible()
     shot(page, "07-case-auditor")
+    check_diagram(page, shot)
+    page.go_back()
+    page.get_by_role("link", name="重放验证").click()
+    expect(page.locator(".verdict.ok")).to_contain_text("验证通过")
+    shot(page, "09-replay-verified")
     assert broken_js == []
+
+
+def check_diagram(page: Page, shot) -> None:
+    """The auditor's diagram: bpmn-js draws the pinned BPMN with the path taken; the slider goes back in time."""
+    page.get_by_role("link", name="流程图").click()
+    expect(page.locator("body[data-diagram-ready=true]")).to_have_count(1)
+    done, active = page.locator(".djs-element.done"), page.locator(".djs-element.active")
+    expect(done.first).to_be_visible()
+    assert done.count() >= len(TASKS) and active.count() == 0  # the whole path, and nothing open once decided
+    for bpmn_id in ("accept", "investigate", "cosign", "review", "leader"):
+        expect(page.locator(f'.djs-element.done[data-element-id="{bpmn_id}"]')).to_have_count(1)
+    shot(page, "08-diagram-path")
+    slider = page.locator("#step")
+    slider.focus()
+    page.keyboard.press("Home")  # back to the first recorded step: the case waits for its acceptance
+    expect(page.locator("#step-label")).to_have_text(re.compile(r"^#1 / \d+$"))
+    expect(page.locator('.djs-element.active[data-element-id="accept"]')).to_have_count(1)
+    expect(page.locator('.djs-element.done[data-element-id="leader"]')).to_have_count(0)
+    shot(page, "08b-diagram-first-step")

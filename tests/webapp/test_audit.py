@@ -99,7 +99,7 @@ def test_an_anchor_catches_a_rewritten_chain(app, at_monday):
     with app.app_context(), store.unit_of_work(db.factory()) as sess:
         assert history.verify_chain(sess, sess.scalars(select(Case)).one()) == []  # the chain alone looks fine
     checked = runner.invoke(args=["audit-anchor", "--check"])
-    assert checked.exit_code == 1 and "differs from the anchored head" in checked.output
+    assert checked.exit_code == 1 and "与锚定的链头不一致" in checked.output
 
 
 def test_the_diagram_page_carries_the_pinned_bpmn_and_the_path(app, client, at_monday):
