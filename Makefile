@@ -5,16 +5,20 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-VENDOR  := webapp/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
+BPMNJS  := webapp/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
+CHARTJS := webapp/static/vendor/chart.js/chart.umd.js
+VENDOR  := $(BPMNJS) $(CHARTJS)
+CATALOG := webapp/translations
+MO      := $(CATALOG)/en/LC_MESSAGES/messages.mo
 SYSDEPS := fonts-wqy-microhei libharfbuzz-subset0
 TESTDEPS:= chromium postgresql
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint setup sysdeps testdeps apt bench clean
+.PHONY: run test lint setup sysdeps testdeps apt bench clean translations
 
-setup: sysdeps $(STAMP) $(VENDOR)
+setup: sysdeps $(STAMP) $(VENDOR) $(MO)
 
 # System packages: the CJK font the documents name and HarfBuzz subsetting (80× faster PDFs);
 # for the tests also a real browser (Chromium, driven by Playwright) and a PostgreSQL server.
@@ -37,12 +41,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-# The BPMN diagram viewer of the auditor's pages (bpmn-js, pinned in package-lock.json).
-$(VENDOR): package.json package-lock.json
+# Browser libraries, pinned in package-lock.json: the BPMN diagram viewer of the auditor's pages
+# (bpmn-js) and the charts of the 统计看板 (Chart.js, its UMD build). One npm ci makes both (grouped targets).
+$(VENDOR) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	mkdir -p $(dir $(VENDOR))
-	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(dir $(VENDOR))
-	cp -r node_modules/bpmn-js/dist/assets $(dir $(VENDOR))
+	mkdir -p $(dir $(BPMNJS)) $(dir $(CHARTJS))
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(dir $(BPMNJS))
+	cp -r node_modules/bpmn-js/dist/assets $(dir $(BPMNJS))
+	cp node_modules/chart.js/dist/chart.umd.js $(CHARTJS)
+
+# The English catalogue of the web pages, compiled from its .po (the .mo is not committed).
+$(MO): $(CATALOG)/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel -q compile -d $(CATALOG)
+
+# After changing text people see: extract the Chinese msgids (templates, web layer, N_ labels, BPMN step
+# names; babel.cfg) into messages.pot and merge them into the English messages.po. Then translate the new
+# entries; tests/webapp/test_i18n.py fails while one is untranslated or fuzzy.
+translations: $(STAMP)
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg --no-wrap --sort-by-file --project=dibao \
+	  -o $(CATALOG)/messages.pot .
+	$(BIN)/pybabel -q update -i $(CATALOG)/messages.pot -d $(CATALOG) --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 run: setup
 	$(BIN)/flask --app wsgi init-db

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tests import factories as f
-from workflows import clock, engine, outside, procedure, queries
+from workflows import clock, engine, outside, procedure, queries, roster_process
 from workflows.adapters.simulator import SimulatorAdapter
 from workflows.store import Case, HumanTask, User, unit_of_work
 
@@ -114,4 +114,15 @@ def approved(factory, services, published_at: datetime, sub: dict | None = None)
     assert tick(factory, services, later) == 1
     with clock.frozen(later):
         do(factory, services, case_no, "leader-001", f.leader())
+    return case_no
+
+
+def roster(factory, services, month: str, town: str = "001", approve: bool = True) -> str:
+    """A month's payment roster drawn up by the township's reviewer and, by default, approved (issued) by
+    its leader; the roster case's number."""
+    with unit_of_work(factory) as sess:
+        case_no = roster_process.start(sess, user(sess, f"reviewer-{town}"), {"month": month, "roster_confirm": True},
+                                       services).case.case_no
+    if approve:
+        do(factory, services, case_no, f"leader-{town}", f.roster_approval())
     return case_no

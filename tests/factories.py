@@ -127,6 +127,16 @@ def leader(decision: str = "approve", comment: str = "") -> dict:
     return {"leader_decision": decision, "meeting_ref": "2026年第12次集体研究", "leader_comment": comment}
 
 
+def roster_approval(decision: str = "approve", comment: str = "") -> dict:
+    """The leader's 审核 of a payment roster (a reason is needed to send it back)."""
+    return {"roster_decision": decision, "roster_comment": comment or ("" if decision == "approve" else "漏发一户。")}
+
+
+def roster_redo(decision: str = "resubmit") -> dict:
+    """The reviewer draws a sent-back roster up again (or withdraws it)."""
+    return {"prepare_decision": decision, "prepare_confirm": decision == "resubmit", "prepare_note": ""}
+
+
 def objection() -> dict:
     """An objection received during the public notice."""
     return {"received_on": clock.today().isoformat(), "channel": "phone", "objector": "",

@@ -28,13 +28,14 @@ def create_app(config: dict | None = None) -> "Flask":
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = cfg.secret_key(instance)
 
-    from . import auth, cli, db, errors, i18n, labels, security, services  # noqa: PLC0415 - cheap wsgi import
+    from . import auth, cli, db, errors, i18n, inputs, labels, security, services  # noqa: PLC0415 - cheap wsgi import
 
     db.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:…> routes take its bounded converter
     services.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -44,12 +45,33 @@ def create_app(config: dict | None = None) -> "Flask":
 
 def _register_blueprints(app: "Flask") -> None:
     from .api import bp as api_bp  # noqa: PLC0415
-    from .areas import benefits, cases, health, home, notices, public, reserve, rosters, tasks, visits, window  # noqa: PLC0415
+    from .areas import (  # noqa: PLC0415
+        audit,
+        benefits,
+        cases,
+        health,
+        home,
+        incidents,
+        jobs,
+        notices,
+        processes,
+        public,
+        reserve,
+        rosters,
+        tasks,
+        visits,
+        window,
+    )
+    from .areas import dashboard as dashboard_area  # noqa: PLC0415
+    from .areas import relatives as relatives_area  # noqa: PLC0415
     from .areas import spot_checks as spot  # noqa: PLC0415
     from .security import csrf  # noqa: PLC0415
 
-    areas = (home, window, tasks, cases, notices, benefits, rosters, reserve, visits, spot, public, health)
-    for bp in (area.bp for area in areas):
+    areas = (home, window, tasks, cases, notices, benefits, rosters, reserve, visits, spot, audit, incidents, jobs,
+             public, health)
+    for bp in (area.bp for area in (*areas, processes)):
         app.register_blueprint(bp)
+    app.register_blueprint(dashboard_area.bp)
+    app.register_blueprint(relatives_area.bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)

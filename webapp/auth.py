@@ -4,10 +4,12 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from workflows import access_log, clock
+from workflows.i18n import N_
 from workflows.store import User
 from workflows.users import check_password
 
@@ -16,7 +18,8 @@ from . import db
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录"
+login_manager.login_message = N_("请先登录")
+login_manager.localize_callback = gettext  # the message in the user's language
 
 MAX_FAILED = 5
 LOCK_MINUTES = 15
@@ -51,7 +54,7 @@ def roles_required(*roles: str):
         @login_required
         def inner(*args, **kwargs):
             if current_user.role not in roles:
-                abort(403, description="您的岗位无权访问此页面")
+                abort(403, description=gettext("您的岗位无权访问此页面"))
             return view(*args, **kwargs)
 
         return inner
@@ -97,9 +100,10 @@ def login():
     if request.method == "POST":
         user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
         if user is None:
-            flash(f"用户名或密码错误；连续错误 {MAX_FAILED} 次将锁定 {LOCK_MINUTES} 分钟", "error")
+            message = gettext("用户名或密码错误；连续错误 %(n)s 次将锁定 %(m)s 分钟", n=MAX_FAILED, m=LOCK_MINUTES)
+            flash(message, "error")
             return render_template("auth/login.html", username=request.form.get("username", "")), 401
-        session.clear()  # a new session on login (no fixation)
+        _new_session()  # a new session on login (no fixation)
         session.permanent = True
         login_user(SessionUser(user))
         nxt = request.args.get("next", "")
@@ -111,8 +115,16 @@ def login():
 def logout():
     """End the session."""
     logout_user()
-    session.clear()
+    _new_session()
     return redirect(url_for("auth.login"))
+
+
+def _new_session() -> None:
+    """Clear the session; only the language the user chose stays."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def init_app(app: Flask) -> None:

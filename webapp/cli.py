@@ -12,7 +12,20 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from workflows import anchors, backup, clock, demo, procedure, reference, replay, store
+from workflows import (
+    access_log,
+    anchors,
+    backup,
+    clock,
+    demo,
+    incidents,
+    procedure,
+    reference,
+    relatives,
+    replay,
+    retention,
+    store,
+)
 from workflows.errors import DomainError
 from workflows.store import Case, OutsideCall, User
 from workflows.store.outside_call import INCIDENT
@@ -20,6 +33,7 @@ from workflows.users import create_user
 
 from . import db, services, worker
 from .documents import check_fonts
+from .process_cli import process_upgrade
 
 
 def _fail(message: str) -> None:
@@ -55,6 +69,9 @@ def seed_demo(n_cases: int) -> None:
         click.echo("演示案件：" + "，".join(f"{k} {v}" for k, v in sorted(stages.items())))
     else:
         click.echo("数据库中已有案件，未再生成演示案件")
+    rosters = demo.seed_rosters(db.factory(), services.get())
+    if rosters:
+        click.echo("演示发放花名册（制表、审核）：" + "，".join(rosters))
 
 
 @click.command("create-user")
@@ -63,12 +80,17 @@ def seed_demo(n_cases: int) -> None:
 @click.option("--role", required=True, type=click.Choice(store.ROLES))
 @click.option("--township", "township_code", default=None, help="9-digit township code")
 @click.option("--name", "display_name", default="", help="display name")
-def create_user_cmd(username: str, role: str, township_code: str | None, display_name: str) -> None:
+@click.option("--id-no", "id_no", default=None, help="the staff member's 身份证号 (回避: kept off own family's cases)")
+def create_user_cmd(username: str, role: str, township_code: str | None, display_name: str,
+                    id_no: str | None) -> None:
     """Create an account; the password is read from stdin."""
     password = sys.stdin.readline().rstrip("\n")
     try:
         with store.unit_of_work(db.factory()) as sess:
-            create_user(sess, username, password, role, township_code, display_name)
+            user = create_user(sess, username, password, role, township_code, display_name, id_no)
+            if user.id_no:  # logged like a change on the 近亲属备案 page (who: the command line)
+                access_log.record(sess, relatives.ID_NO_SET, user=None, username="create-user",
+                                  target=user.username, channel="cli")
     except DomainError as err:
         _fail(err.message_zh)
     click.echo(f"已创建用户 {username}（{role}）")
@@ -84,7 +106,9 @@ def _parse_now(value: str | None) -> datetime | None:
 
 
 def _pass_report(result: worker.PassResult) -> str:
-    return f"到期定时事件已处理：{result.timers} 件；外部核对已答复：{result.calls} 件"
+    made = f"；已生成当日锚点 {result.anchor}，压缩已办结案件快照 {result.compacted} 件" if result.anchor else ""
+    made += f"；后台任务处理 {result.jobs} 件" if result.jobs else ""
+    return f"到期定时事件已处理：{result.timers} 件；外部核对已答复：{result.calls} 件{made}"
 
 
 @click.command("tick")
@@ -112,7 +136,7 @@ def worker_cmd(interval: float) -> None:
     try:
         while not stopping:
             result = worker.run_pass()
-            if result.timers or result.calls:
+            if result.timers or result.calls or result.anchor or result.jobs:
                 click.echo(f"{clock.now().isoformat()} {_pass_report(result)}")
             for _ in range(int(interval * 10)):
                 if stopping:
@@ -154,6 +178,43 @@ def retry_calls(case_no: str | None, all_cases: bool, username: str) -> None:
         click.echo(f"{number}：重试 {len(calls)} 项外部核对，成功 {answered} 项")
     click.echo(f"重试完成，仍未成功的案件 {failed} 件")
     if failed:
+        sys.exit(1)
+
+
+@click.command("retry-timers")
+@click.option("--case", "case_no", default=None, help="one case number")
+@click.option("--all", "all_cases", is_flag=True, help="every case with a failing timer")
+@click.option("--user", "username", default="admin", show_default=True, help="the operator's account")
+@with_appcontext
+def retry_timers(case_no: str | None, all_cases: bool, username: str) -> None:
+    """Fire failing timers (step incidents) at once, without their back-off; exit 1 if any still fails."""
+    if bool(case_no) == all_cases:
+        _fail("请指定 --case 案件编号 或 --all")
+    with store.unit_of_work(db.factory()) as sess:
+        operator = sess.scalars(select(User).where(User.username == username)).first()
+        if operator is None:
+            _fail(f"未找到用户 {username}")
+        numbers = [case_no] if case_no else [n for inc, n in incidents.open_incidents(sess, operator, limit=10_000)
+                                             if inc.kind == "timer"]
+        try:
+            ids = [incidents.check_can_retry_timer(sess, operator, n).id for n in numbers]
+        except DomainError as err:
+            _fail(err.message_zh)
+    failed = sum(worker.fire_timers_of(case_id) is None for case_id in ids)
+    click.echo(f"重试定时事件 {len(ids)} 件，仍未成功 {failed} 件")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("run-jobs")
+@click.option("--seconds", type=float, default=None, help="start no new batch after this many seconds")
+@with_appcontext
+def run_jobs_cmd(seconds: float | None) -> None:
+    """Run the queued background jobs (后台任务) until none is left; exit 1 if any failed."""
+    report = worker.run_all_jobs(seconds)
+    click.echo(f"后台任务：完成 {len(report.finished)} 件，失败 {len(report.failed)} 件，"
+               f"未完成待续 {len(report.paused)} 件")
+    if report.failed:
         sys.exit(1)
 
 
@@ -201,6 +262,16 @@ def audit_anchor(check: bool) -> None:
         click.echo(f"锚点 {anchor.id}：{anchor.at.isoformat()} 覆盖 {anchor.cases} 件案件，根哈希 {anchor.root}")
 
 
+@click.command("compact")
+@click.option("--limit", default=10_000, show_default=True, help="at most this many cases in one run")
+@with_appcontext
+def compact_cmd(limit: int) -> None:
+    """Compact the snapshots of cases finished longer ago than the setting system.compact_after_days."""
+    result = retention.compact(db.factory(), limit)
+    click.echo(f"已压缩 {result.compacted} 件已办结案件的快照（{result.bytes_before} → {result.bytes_after} 字节），"
+               f"跳过 {result.skipped} 件")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
@@ -233,6 +304,7 @@ def restore_cmd(path: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, audit_verify, audit_anchor,
-                    backup_cmd, restore_cmd):
+    for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, retry_timers, audit_verify,
+                    audit_anchor, compact_cmd, run_jobs_cmd,
+                    backup_cmd, restore_cmd, process_upgrade):
         app.cli.add_command(command)

@@ -11,6 +11,8 @@ ENV_KEYS = {
     "DIBAO_TESTING": "DIBAO_TESTING",
     "DIBAO_PUBLIC_URL": "DIBAO_PUBLIC_URL",
     "DIBAO_SIM_FAILING_SOURCES": "DIBAO_SIM_FAILING_SOURCES",
+    "MAX_CONTENT_LENGTH": "DIBAO_MAX_REQUEST_BYTES",
+    "DIBAO_DAILY_ANCHOR": "DIBAO_DAILY_ANCHOR",
 }
 
 
@@ -23,12 +25,16 @@ def defaults(instance_path: Path) -> dict:
         "DIBAO_PUBLIC_URL": "http://127.0.0.1:5000",  # printed in the QR code of every document
         # 核对 data sources the local simulator reports as down (demos and tests of the incident path)
         "DIBAO_SIM_FAILING_SOURCES": (),
+        "DIBAO_DAILY_ANCHOR": True,  # the timer worker anchors every case chain once a day
         "BABEL_DEFAULT_LOCALE": "zh",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one working day
         "API_TOKEN_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Largest request body (an attachment upload with its form): refused with 413 before it is read.
+        # Keep it above the setting attachment.max_bytes (10 MB) plus room for the multipart envelope.
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
     }
 
 
@@ -37,6 +43,10 @@ def from_environment() -> dict:
     values = {key: os.environ[env] for key, env in ENV_KEYS.items() if env in os.environ}
     if "DIBAO_TESTING" in values:
         values["DIBAO_TESTING"] = values["DIBAO_TESTING"] not in ("", "0", "false")
+    if "DIBAO_DAILY_ANCHOR" in values:
+        values["DIBAO_DAILY_ANCHOR"] = values["DIBAO_DAILY_ANCHOR"] not in ("", "0", "false")
+    if "MAX_CONTENT_LENGTH" in values:
+        values["MAX_CONTENT_LENGTH"] = int(values["MAX_CONTENT_LENGTH"])
     if "DIBAO_SIM_FAILING_SOURCES" in values:
         values["DIBAO_SIM_FAILING_SOURCES"] = failing_sources(values["DIBAO_SIM_FAILING_SOURCES"])
     return values

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import engine, queries, reviews, specs
+from workflows import engine, incidents, queries, reviews, roster_process, specs
 from workflows.access import COUNTY_TASK_ROLES, can_see_township
 from workflows.errors import NotFound
-from workflows.forms import Form, display_values
+from workflows.forms import Form, display_values, localized
 from workflows.queries import QueueRow
-from workflows.store import Case, Document, HumanTask, OutsideCall, User
+from workflows.store import Case, Document, HumanTask, OutsideCall, StepIncident, User
 from workflows.store.outside_call import DONE
 
 BATCH_KIND = "public_notice_list"
@@ -30,6 +30,7 @@ class CaseExtras:
     extension: dict | None = None  # {"at", "payload"} of the extension, once granted
     calls: list[OutsideCall] = field(default_factory=list)  # not answered yet (pending or incident)
     batch_lists: list[Document] = field(default_factory=list)  # 公示 lists the case was published in
+    failures: list[StepIncident] = field(default_factory=list)  # steps that failed and wait for a retry
 
     @property
     def incidents(self) -> list[OutsideCall]:
@@ -56,12 +57,12 @@ def senders(session: Session, case: Case, message: str) -> list[str]:
     return engine.message_senders(specs.version_by_hash(session, case.spec_hash), message)
 
 
-def case_extras(session: Session, case: Case, history: list[dict]) -> CaseExtras:
+def case_extras(session: Session, case: Case, history: list[dict], locale: str = "zh") -> CaseExtras:
     """Objections, the extension and batch lists (from the history rows), and open outside calls."""
     extras = CaseExtras()
     numbers = []
     has_objections = has_message_form(session, case, "objection")
-    channels = _option_labels(message_form(session, case, "objection"), "channel") if has_objections else {}
+    channels = _option_labels(message_form(session, case, "objection"), "channel", locale) if has_objections else {}
     for row in history:
         data, at = row["data"], row["event"].at
         if row["event"].kind == "message_received" and data.get("message") == "objection":
@@ -77,6 +78,7 @@ def case_extras(session: Session, case: Case, history: list[dict]) -> CaseExtras
     extras.calls = list(session.scalars(
         select(OutsideCall).where(OutsideCall.case_id == case.id, OutsideCall.status != DONE).order_by(OutsideCall.id)
     ))
+    extras.failures = incidents.open_for_case(session, case)
     if numbers:
         extras.batch_lists = list(session.scalars(
             select(Document).where(Document.number.in_(numbers)).order_by(Document.issued_at)
@@ -84,9 +86,9 @@ def case_extras(session: Session, case: Case, history: list[dict]) -> CaseExtras
     return extras
 
 
-def _option_labels(form: Form, name: str) -> dict[str, str]:
+def _option_labels(form: Form, name: str, locale: str) -> dict[str, str]:
     field_ = next((f for f in form.fields if f["name"] == name), {})
-    return {o["value"]: o["label"]["zh"] for o in field_.get("options", [])}
+    return {o["value"]: localized(o["label"], locale) for o in field_.get("options", [])}
 
 
 def describe_messages(session: Session, case: Case, history: list[dict], locale: str) -> list[dict]:
@@ -135,6 +137,11 @@ def subject_view(session: Session, case: Case) -> dict:
     """
     subject = queries.subject_of(session, case)
     return {"subject": subject, "subject_data": queries.case_data(session, subject) if subject else {}}
+
+
+def roster_view(session: Session, case: Case, data: dict) -> dict | None:
+    """For a payment roster case's pages: its month's lines and totals (``roster_process.view``); None otherwise."""
+    return roster_process.view(session, case, data) if case.process_id == roster_process.PROCESS else None
 
 
 def notice_batches(session: Session, township_code: str, limit: int = 50) -> list[Document]:

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 
+HSTS = "max-age=31536000; includeSubDomains"
 _CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 
 
@@ -18,6 +19,8 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:  # over TLS (directly, or a proxy's X-Forwarded-Proto that gunicorn trusts)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

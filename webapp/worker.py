@@ -6,14 +6,18 @@ simulator; ``DIBAO_SIM_FAILING_SOURCES`` names sources it reports as down (demos
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from workflows import engine, procedure, store
+from workflows import anchors, engine, incidents, jobs, procedure, retention, store
 from workflows.adapters.simulator import SimulatorAdapter
 from workflows.store import OutsideCall
+from workflows.store.incident import TIMER
 from workflows.store.outside_call import DONE
 
 from . import config, db, services
@@ -25,6 +29,9 @@ class PassResult:
 
     timers: int = 0  # cases moved by a due timer
     calls: int = 0  # outside calls answered (and delivered to their case)
+    anchor: int | None = None  # the day's chain anchor, when this pass made it
+    compacted: int = 0  # finished cases whose snapshot was compacted (with the daily anchor)
+    jobs: int = 0  # background jobs (后台任务) worked on in this pass's slice
 
 
 def adapter_for(session: Session) -> SimulatorAdapter:
@@ -38,12 +45,22 @@ def run_due_timers(limit: int = 100) -> int:
         due = engine.due_timer_cases(sess, limit)
     moved = 0
     for case_id in due:
-        try:
-            with store.unit_of_work(db.factory()) as sess:
-                moved += engine.fire_timers(sess, case_id, services.get()) is not None
-        except Exception as err:  # noqa: BLE001 - one broken case must not stop the others
-            current_app.logger.exception("timer of case %s failed: %s", case_id, err)
+        moved += fire_timers_of(case_id) is not None
     return moved
+
+
+def fire_timers_of(case_id: int):
+    """Fire one case's due timers in a transaction; a failure becomes an incident (retried with back-off)."""
+    try:
+        with store.unit_of_work(db.factory()) as sess:
+            return engine.fire_timers(sess, case_id, services.get())
+    except StaleDataError:  # another worker or a person moved the case meanwhile: the next pass looks again
+        return None
+    except Exception as err:  # noqa: BLE001 - one broken case must not stop the others
+        current_app.logger.warning("timer of case %s failed: %s", case_id, err)
+        with store.unit_of_work(db.factory()) as sess:
+            incidents.record(sess, incidents.from_error(sess, case_id, TIMER, err))
+        return None
 
 
 def run_calls(call_ids: list[int]) -> int:
@@ -56,10 +73,46 @@ def run_due_calls(limit: int = 20) -> int:
     return procedure.run_due_calls(db.factory(), adapter_for, services.get(), limit)
 
 
+def run_daily_anchor() -> int | None:
+    """Anchor every case's chain head once a day (the id of a new anchor, or None)."""
+    if not current_app.config["DIBAO_DAILY_ANCHOR"]:
+        return None
+    try:
+        with store.unit_of_work(db.factory()) as sess:
+            made = anchors.ensure_daily(sess)
+            return made.id if made is not None else None
+    except IntegrityError:  # another worker anchored the same heads at the same moment
+        return None
+
+
+def job_workdir() -> Path:
+    """Where background jobs keep the zip they are still packing (beside the document store)."""
+    return Path(current_app.config["DIBAO_DATA_DIR"]) / "jobs"
+
+
+def run_job_slice() -> int:
+    """Background jobs for one pass's slice (``system.job_slice_seconds``); how many were worked on."""
+    try:
+        return jobs.run_slice(db.factory(), services.get(), job_workdir()).touched
+    except Exception as err:  # noqa: BLE001 - the timers and calls of the next pass must still run
+        current_app.logger.warning("background jobs not run: %s", err)
+        return 0
+
+
+def run_all_jobs(seconds: float | None = None) -> jobs.RunReport:
+    """Run background jobs until none is left (``flask run-jobs``)."""
+    return jobs.run_all(db.factory(), services.get(), job_workdir(), seconds)
+
+
 def run_pass() -> PassResult:
-    """One pass: outside calls first (a case answered now may have a timer), then timers."""
+    """One pass: outside calls first (a case answered now may have a timer), then timers, then the daily anchor,
+    then a bounded slice of background jobs."""
     calls = run_due_calls()
-    return PassResult(timers=run_due_timers(), calls=calls)
+    result = PassResult(timers=run_due_timers(), calls=calls, anchor=run_daily_anchor())
+    if result.anchor is not None:  # once a day: keep the snapshots of long-finished cases small
+        result.compacted = retention.compact(db.factory()).compacted
+    result.jobs = run_job_slice()
+    return result
 
 
 def open_calls(case_id: int) -> list[int]:

@@ -4,10 +4,10 @@ Checked here, below the web layer, so the web UI, the JSON API and the CLI enfor
 A case of another township is reported as not found, never as forbidden, so ids cannot be probed.
 """
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import roster
+from . import relatives, roster
 from .errors import Conflict, Forbidden, NotFound
 from .store import Benefit, Case, CaseEvent, HumanTask, PaymentRoster, User
 
@@ -35,6 +35,8 @@ def case_for(session: Session, user: User, case_no: str) -> Case:
     case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
     if case is None or user.role not in CASE_VIEW_ROLES or not can_see_township(user, case.township_code):
         raise NotFound("未找到该案件，或您无权查看", "No such case, or not visible to you")
+    if case.process_id == roster.PROCESS:  # a payment roster's case: for those who read rosters
+        roster.check_can_view(user, case.township_code)
     return case
 
 
@@ -99,10 +101,11 @@ def check_can_work(session: Session, user: User, task: HumanTask, separate_from:
     if task.claimed_by_id not in (None, user.id):
         raise Conflict("该任务已由其他工作人员认领", "Another member of staff has claimed this task")
     if separate_from:
+        # a step done: a task completed, or the case's start (its first event, recorded as the step "start")
         earlier = session.scalars(
             select(CaseEvent.task_spec).where(
                 CaseEvent.case_id == task.case_id,
-                CaseEvent.kind == "task_completed",
+                or_(CaseEvent.kind == "task_completed", CaseEvent.seq == 1),
                 CaseEvent.actor_id == user.id,
                 CaseEvent.task_spec.in_(separate_from),
             )
@@ -112,6 +115,21 @@ def check_can_work(session: Session, user: User, task: HumanTask, separate_from:
                 "您已办理过本案的前序环节，按职责分离要求不能办理此环节",
                 "Separation of duties: you handled an earlier step of this case",
             )
+    check_not_involved(session, user, session.get(Case, task.case_id))
+
+
+def check_not_involved(session: Session, user: User, case: Case) -> None:
+    """Raise unless ``user`` may act on ``case`` as far as 回避 goes: neither they nor a near relative
+    registered for them is one of its people (``relatives.involved``; every role, administrators included).
+
+    The message does not say which relative: the register is the staff member's own business.
+    """
+    if relatives.involved(session, user, case):
+        raise Forbidden(
+            "按回避规定，您本人或您登记备案的近亲属是本案家庭成员，不能办理本案，请由其他工作人员办理",
+            "Conflict of interest: you or a near relative registered for you belongs to this case's household; "
+            "another member of staff must handle it",
+        )
 
 
 def check_can_send(user: User, case: Case, message: str, roles: list[str]) -> None:
@@ -129,3 +147,20 @@ def check_can_retry(user: User, case: Case) -> None:
     if not user.is_township_staff or user.township_code != case.township_code:
         raise Forbidden("只有本乡镇（街道）工作人员或管理员可以重试",
                         "Only the township's staff or an administrator may retry")
+
+
+def check_can_attach(user: User, case: Case) -> None:
+    """Raise unless ``user`` may attach a scan to ``case`` now: the case township's staff, while it is open.
+
+    Raises:
+        NotFound: another township's case.
+        Forbidden: county roles and administrators, who read attachments but do not add them.
+        Conflict: the case has ended.
+    """
+    if not can_see_township(user, case.township_code):
+        raise NotFound("未找到该案件，或您无权操作", "No such case, or not yours to act on")
+    if not user.is_township_staff:
+        raise Forbidden("区民政局和管理员只能查看材料扫描件，上传由乡镇（街道）工作人员办理",
+                        "County roles and administrators read attachments; the township's staff add them")
+    if not case.is_active:
+        raise Conflict("案件已办结，不能再上传材料扫描件", "The case has ended; no more attachments can be added")

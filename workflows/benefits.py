@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .i18n import N_
 from .rules import shift_month
 from .store import Benefit, BenefitChange, Document, PersonIndex
 from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
@@ -39,7 +40,7 @@ def grant(step, data: dict, documents: list[Document], event_seq: int) -> Benefi
     step.session.add(BenefitChange(
         benefit_id=benefit.id, case_id=step.case.id, event_seq=event_seq, kind="granted",
         effective_month=data["start_month"], amount=benefit.amount, persons=benefit.persons,
-        reason="审核确认批准", at=step.at,
+        reason=N_("审核确认批准"), at=step.at,
     ))
     return benefit
 

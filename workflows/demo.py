@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock, engine, procedure, queries, reserve, rules, visits
+from . import clock, engine, procedure, queries, reserve, roster_process, rules, visits
 from .adapters.simulator import SimulatorAdapter, seed_simulator
-from .store import Case, OutsideCall, Township, User, unit_of_work
+from .store import Benefit, Case, OutsideCall, Township, User, unit_of_work
 from .users import create_user
 
 DEMO_PASSWORD = "dibao-demo-2026"
@@ -211,3 +211,35 @@ def _seed_reserves_and_visits(factory: sessionmaker, towns: list[str]) -> None:
             leader = sess.scalars(select(User).where(User.username == username("leader", town))).one()
             reserve.deposit(sess, leader, town, "20000.00", "演示：年初拨付乡镇临时救助备用金")
             visits.sync_targets(sess, town)
+
+
+def seed_rosters(factory: sessionmaker, services) -> list[str]:
+    """The first township's payment rosters, through their process (skipped if there are roster cases).
+
+    The first month its households are paid is drawn up by its reviewer and approved by its leader
+    (issued: Excel and PDF); the month after, if it may be drawn up yet, waits for the leader's approval.
+
+    Returns:
+        The roster cases made, oldest first.
+    """
+    with unit_of_work(factory) as sess:
+        if sess.scalars(select(Case.id).where(Case.process_id == roster_process.PROCESS)).first():
+            return []
+        town = sess.scalars(select(Township.code).order_by(Township.code)).first()
+        first = sess.scalar(select(func.min(Benefit.start_month)).where(Benefit.township_code == town))
+    latest = rules.shift_month(rules.month_of(clock.today()), 1)
+    months = [m for m in (first, first and rules.shift_month(first, 1)) if m and m <= latest]
+    made = []
+    for month in months:
+        with unit_of_work(factory) as sess:
+            reviewer = sess.scalars(select(User).where(User.username == username("reviewer", town))).one()
+            case = roster_process.start(sess, reviewer, {"month": month, "roster_confirm": True}, services).case
+            made.append(case.case_no)
+        if month != first:
+            continue  # left in the leader's queue
+        with unit_of_work(factory) as sess:
+            (task,) = queries.case_open_tasks(sess, sess.get(Case, case.id))
+            leader = sess.scalars(select(User).where(User.username == username("leader", town))).one()
+            engine.complete_task(sess, leader, task.id, {"roster_decision": "approve", "roster_comment": ""}, services)
+    return made
+

@@ -18,6 +18,7 @@ from . import numbers
 from .clock import CHINA_TZ
 from .errors import DomainError
 from .history import append_event
+from .i18n import N_
 from .script_env import StepContext
 from .store import Case, CaseSnapshot, Document, Township
 
@@ -33,20 +34,22 @@ class DocumentIntegrityError(DomainError):
 PREFIXES = {
     "approval_notice": "PZ", "refusal_notice": "BY", "missing_materials_notice": "BZ", "public_notice_list": "GS",
     "not_accepted_notice": "BS", "payment_roster": "FF", "change_notice": "BG", "temp_assistance_notice": "LS",
+    "visit_rate_report": "TF", "supervision_report": "DD",
 }
 OUTCOME_LABELS = {
-    "unchanged": "保障金额不变", "increase": "增发", "reduce": "减发", "stop": "停发",
-    "phase_out": "渐退", "phase_out_end": "渐退期满，停发",
+    "unchanged": N_("保障金额不变"), "increase": N_("增发"), "reduce": N_("减发"), "stop": N_("停发"),
+    "phase_out": N_("渐退"), "phase_out_end": N_("渐退期满，停发"),
 }
 RELATION_LABELS = {
-    "self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
-    "grandparent": "祖父母", "sibling": "兄弟姐妹", "other": "其他",
+    "self": N_("本人"), "spouse": N_("配偶"), "child": N_("子女"), "parent": N_("父母"), "grandchild": N_("孙子女"),
+    "grandparent": N_("祖父母"), "sibling": N_("兄弟姐妹"), "other": N_("其他"),
 }
 REVIEW_CYCLE_LABELS = {
     "yearly": "每年复核一次", "half_yearly": "每半年复核一次（收入不固定或有劳动能力成员的家庭）",
 }
 CATEGORY_LABELS = {
-    "elderly": "老年人", "minor": "未成年人", "severe_disability": "重度残疾人", "serious_illness": "重病患者",
+    "elderly": N_("老年人"), "minor": N_("未成年人"), "severe_disability": N_("重度残疾人"),
+    "serious_illness": N_("重病患者"),
 }
 
 
@@ -170,8 +173,8 @@ def _change_context(data: dict) -> dict:
     }
 
 
-TEMP_TYPE_LABELS = {"emergency": "急难型", "expense": "支出型"}
-PAID_BY_LABELS = {"township_reserve": "乡镇（街道）临时救助备用金", "county": "区民政局"}
+TEMP_TYPE_LABELS = {"emergency": N_("急难型"), "expense": N_("支出型")}
+PAID_BY_LABELS = {"township_reserve": N_("乡镇（街道）临时救助备用金"), "county": N_("区民政局")}
 
 
 def _temp_assistance_context(data: dict) -> dict:

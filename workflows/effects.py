@@ -2,13 +2,17 @@
 
 ``engine._finish`` calls :func:`run` with the tasks that completed in the step. Properties act in
 the order of :data:`ORDER`: checks and payments first, so a refusal (an amount over the authority
-limit, a reserve that cannot cover a payment) refuses the whole step before anything is issued;
-then documents, the benefit register, and referrals to another case.
+limit, a reserve that cannot cover a payment, a payment roster whose register changed since it was
+drawn up) refuses the whole step before anything is issued; then documents, the benefit register,
+and referrals to another case.
+
+A user task may also name data the engine layer works out when it is completed (``computes``,
+:func:`computed`): recorded with the completion, so replay sets it again instead of recomputing it.
 """
 
 from . import benefits, documents, reserve, runtime
 
-ORDER = ("amountLimit", "reserve", "document", "benefit", "reopen")
+ORDER = ("amountLimit", "reserve", "roster", "document", "benefit", "reopen")
 
 
 def run(step, tasks: list, digest: str, result) -> None:
@@ -33,6 +37,8 @@ def _effect(step, name: str, value: str, data: dict, digest: str, result) -> Non
         reserve.check_limit(value, data)
     elif name == "reserve":  # "pay": 先行救助 from the township reserve
         reserve.apply(step, value, data, event.seq)
+    elif name == "roster":  # "issue": the approved payment roster
+        result.documents.append(_issue_roster(step, value, data, digest))
     elif name == "document":
         result.documents.append(_issue(step, value, data, digest))
     elif name == "benefit":
@@ -45,6 +51,33 @@ def _issue(step, kind: str, data: dict, digest: str):
     if step.services.render is None or step.services.store is None:
         raise RuntimeError("this step issues a document but no renderer/document store was given")
     return documents.issue(step, kind, data, digest)
+
+
+def _issue_roster(step, value: str, data: dict, digest: str):
+    from . import roster_process  # noqa: PLC0415 - roster_process starts cases through the engine (an import cycle)
+
+    if value != "issue":
+        raise ValueError(f"unknown roster effect {value!r}")
+    return roster_process.issue(step, data, digest)
+
+
+def computed(session, actor, case, name: str | None, data: dict) -> dict:
+    """The data a user task with the property ``computes`` adds to its form when it is completed.
+
+    Args:
+        name: the property's value (``roster_draft``: the payment roster drawn up again), or None.
+        data: the task's data with the form just submitted.
+
+    Returns:
+        Plain JSON values to set with the form (empty without the property).
+    """
+    if not name:
+        return {}
+    if name != "roster_draft":
+        raise ValueError(f"unknown computes {name!r}")
+    from . import roster_process  # noqa: PLC0415 - see _issue_roster
+
+    return roster_process.redraft(session, actor, case, data)
 
 
 def _reopen(step, target: str, data: dict, event) -> list:

@@ -15,15 +15,17 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import access, clock, effects, numbers, readmodels, runtime, specs
-from .errors import Conflict, Forbidden, Invalid
+from . import access, clock, effects, incidents, numbers, readmodels, relatives, retention, runtime, specs
+from .errors import Conflict, DomainError, Forbidden, Invalid, StepFailed
 from .forms import Form, validate_submission
 from .history import append_event
 from .script_env import StepContext, script_engine
 from .step import Services, Step
-from .store import Case, CaseEvent, CaseSnapshot, Document, HumanTask, PersonIndex, User
+from .store import Case, CaseEvent, CaseMember, CaseSnapshot, Document, HumanTask, PersonIndex, User
+from .store.incident import MESSAGE, TASK, TIMER
 
 DEFAULT_PROCESS = "dibao_application"
 
@@ -52,7 +54,28 @@ def _finish(
     step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None, done_before: set,
     task_id: str | None = None,
 ) -> StepResult:
-    """Run the engine forward and write everything the step changed."""
+    """Run the engine forward and write everything the step changed.
+
+    A failure nobody typed (a script error, a missing setting, a document that will not render)
+    becomes :class:`StepFailed`: the caller rolls the step back and records an incident.
+    """
+    failed_kind = {"timer_fired": TIMER, "task_completed": TASK}.get(kind, MESSAGE)
+    # a case being opened by this step does not exist once it is rolled back: nothing to hold an incident
+    case_id = step.case.id if step.case.last_event_seq else None
+    try:
+        result = _write_step(step, wf, kind, data, task_spec, done_before, task_id)
+    except (DomainError, SQLAlchemyError):  # refusals meant for the user; concurrency and the database
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever else broke is an incident on the case, never a 500
+        raise StepFailed(case_id, step.case.township_code, failed_kind, task_spec, err) from err
+    incidents.resolve(step.session, step.case.id, failed_kind, step.actor)  # this kind of step works again
+    return result
+
+
+def _write_step(
+    step: Step, wf: BpmnWorkflow, kind: str, data: dict, task_spec: str | None, done_before: set,
+    task_id: str | None = None,
+) -> StepResult:
     wf.do_engine_steps()
     digest = runtime.state_digest(wf)
     snap = step.session.get(CaseSnapshot, step.case.id)
@@ -101,6 +124,10 @@ def start_case(
     if errors:
         raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
     _check_duplicates(session, clean["members"])
+    # 近亲属 found in the register (staff of the responsible township, or their registered relatives):
+    # recorded with the start data, so the case goes to the district's check as a declared one does.
+    clean["near_relative_registered"] = relatives.staff_related(
+        session, clean["responsible_township"], [m["id_no"] for m in clean["members"]])
     me = next(m for m in clean["members"] if m["relation"] == "self")
     result = open_case(session, actor, version, actor.township_code, clean, services, kind="application_submitted",
                        status="SUBMITTED", applicant_name=me["name"], applicant_id_no=me["id_no"],
@@ -117,7 +144,8 @@ def open_case(
     """The first step of any case: number it, start its process with ``initial`` as the start data.
 
     Every way a case begins (a window registration, a review of a benefit, a spot check, temporary
-    assistance) comes through here, so the start event always records what replay needs.
+    assistance) comes through here, so the start event always records what replay needs; the
+    household's ID numbers (``initial["members"]``) are kept in ``case_member`` for the 回避 check.
 
     Args:
         township_code: the township the case belongs to (its number and settings).
@@ -132,6 +160,8 @@ def open_case(
                     township_code=township_code, applied_on=ctx.today, created_by_id=actor.id, **row)
         session.add(case)
         session.flush()
+        people = {str(m["id_no"]) for m in initial.get("members") or [] if m.get("id_no")}
+        session.add_all(CaseMember(case_id=case.id, id_no=id_no) for id_no in sorted(people))
         wf = runtime.new_workflow(version, script_engine(ctx))
         wf.get_next_task(state=TaskState.READY).set_data(**initial, case_no=case_no, township_code=township_code)
         step = Step(session, case, version, ctx, at, actor, services)
@@ -142,6 +172,8 @@ def open_case(
 def _load(session: Session, case: Case, ctx: StepContext) -> tuple[specs.ProcessVersion, BpmnWorkflow]:
     version = specs.version_by_hash(session, case.spec_hash)
     snap = session.get(CaseSnapshot, case.id)
+    if retention.is_compacted(snap):  # finished and archived: nothing can move it any more
+        raise Conflict("该案件已办结归档，不能再办理", "The case is finished and archived")
     return version, runtime.load_state(snap.state, version, script_engine(ctx))
 
 
@@ -165,11 +197,14 @@ def complete_task(
         clean, errors = validate_submission(form, submission, task.data, locale)
         if errors:
             raise Invalid("表单填写有误，请按提示修改", "The form has errors", errors)
+        # what the engine layer works out for this step (``computes``): recorded beside the form for replay
+        computed = effects.computed(session, actor, case, props.get("computes"), {**task.data, **clean})
         done_before = _completed_ids(wf)
-        task.set_data(**clean)
+        task.set_data(**clean, **computed)
         task.run()
         step = Step(session, case, version, ctx, at, actor, services)
-        return _finish(step, wf, "task_completed", {"form": clean}, human.task_spec, done_before, task_id)
+        recorded = {"form": clean, "computed": computed} if computed else {"form": clean}
+        return _finish(step, wf, "task_completed", recorded, human.task_spec, done_before, task_id)
 
 
 def start_form(session: Session, process_id: str = DEFAULT_PROCESS) -> Form:
@@ -186,8 +221,8 @@ def task_form(session: Session, human: HumanTask) -> Form:
 def due_timer_cases(session: Session, limit: int = 100) -> list[int]:
     """Ids of cases with a timer due now, oldest first (rows locked, skipping locked ones)."""
     query = (
-        select(Case.id).where(Case.next_timer_at <= clock.now()).order_by(Case.next_timer_at).limit(limit)
-        .with_for_update(skip_locked=True)
+        select(Case.id).where(Case.next_timer_at <= clock.now(), ~incidents.timer_backing_off())
+        .order_by(Case.next_timer_at).limit(limit).with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
 
@@ -211,9 +246,18 @@ def fire_timers(session: Session, case_id: int, services: Services) -> StepResul
 
 
 def _claim_event(session: Session, case: Case, actor: User, kind: str, human: HumanTask) -> CaseEvent:
+    """Record a claim or unclaim; call it before changing the task row.
+
+    It writes the case row (its version check) at once: every step locks the case row first and
+    its task rows after. Writing the task row first deadlocked on PostgreSQL against a step on the
+    same case (which held the case row and waited for the task row), and one of them failed with
+    a deadlock error after a second instead of the other one getting the usual conflict.
+    """
     snap = session.get(CaseSnapshot, case.id)
-    return append_event(session, case, kind, at=clock.now(), actor=actor, state_digest=snap.digest,
-                        data={}, task_spec=human.task_spec, task_id=human.id)
+    event = append_event(session, case, kind, at=clock.now(), actor=actor, state_digest=snap.digest,
+                         data={}, task_spec=human.task_spec, task_id=human.id)
+    session.flush()
+    return event
 
 
 def claim_task(session: Session, actor: User, task_id: str) -> HumanTask:
@@ -221,8 +265,8 @@ def claim_task(session: Session, actor: User, task_id: str) -> HumanTask:
     human = access.task_for(session, actor, task_id)
     access.check_can_work(session, actor, human, [])
     if human.claimed_by_id != actor.id:
-        human.claimed_by_id, human.claimed_at = actor.id, clock.now()
         _claim_event(session, session.get(Case, human.case_id), actor, "task_claimed", human)
+        human.claimed_by_id, human.claimed_at = actor.id, clock.now()
     return human
 
 
@@ -233,8 +277,8 @@ def unclaim_task(session: Session, actor: User, task_id: str) -> HumanTask:
         return human
     if human.claimed_by_id != actor.id and not (actor.role == "leader" and actor.township_code == human.township_code):
         raise Conflict("该任务已由其他工作人员认领", "Another member of staff has claimed this task")
-    human.claimed_by_id, human.claimed_at = None, None
     _claim_event(session, session.get(Case, human.case_id), actor, "task_unclaimed", human)
+    human.claimed_by_id, human.claimed_at = None, None
     return human
 
 
@@ -246,6 +290,15 @@ def _catching_spec(version: specs.ProcessVersion, message: str):
             if definition is not None and getattr(definition, "name", None) == message:
                 return task_spec
     raise ValueError(f"the process does not catch message {message!r}")
+
+
+def catches_message(version: specs.ProcessVersion, message: str) -> bool:
+    """Whether the process (or one of its event subprocesses) has an event that catches ``message``."""
+    try:
+        _catching_spec(version, message)
+    except ValueError:
+        return False
+    return True
 
 
 def message_senders(version: specs.ProcessVersion, message: str) -> list[str]:

@@ -9,7 +9,7 @@ leaves the call in ``incident`` with the error and a retry time; nothing on the 
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .adapters import CheckFailed, EconomicDataAdapter, run_check
@@ -52,6 +52,22 @@ def claim(session: Session, call_id: int, now: datetime) -> OutsideCall | None:
     ).first()
     if call is None or call.status == DONE or call.next_attempt_at > now:
         return None
+    # Take the call by writing to it, on the condition that it is still due. Where rows cannot be
+    # locked (SQLite ignores FOR UPDATE) two workers could both read the call as due: the second
+    # then found the case moved on and committed "cancelled" (or an incident) over the first one's
+    # "done" — the answer was in the case's log but its call said it was never answered. This write
+    # waits for the other worker's commit and then matches nothing. (PostgreSQL: a no-op, the row
+    # is ours already.)
+    taken = session.execute(
+        update(OutsideCall)
+        .where(OutsideCall.id == call_id, OutsideCall.status.in_((PENDING, INCIDENT)),
+               OutsideCall.next_attempt_at <= now)
+        .values(status=OutsideCall.status)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        return None
+    session.refresh(call)
     return call
 
 
@@ -62,11 +78,13 @@ def ask(call: OutsideCall, adapter: EconomicDataAdapter, now: datetime) -> dict:
     raise ValueError(f"no adapter call for {call.kind!r}")
 
 
-def record_failure(call: OutsideCall, error: Exception, now: datetime) -> None:
-    """Put the call in incident with the error; the next automatic try backs off exponentially."""
+def record_failure(call: OutsideCall, error: Exception | str, now: datetime) -> None:
+    """Put the call in incident with the error (an exception, or its description); the next automatic
+    try backs off exponentially."""
     call.attempts += 1
     call.status = INCIDENT
-    call.last_error = str(error) if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
+    call.last_error = error if isinstance(error, str) else (
+        str(error) if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}")
     call.next_attempt_at = now + min(FIRST_BACKOFF * (2 ** (call.attempts - 1)), MAX_BACKOFF)
 
 

@@ -11,9 +11,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock, documents, engine, numbers, outside, specs
+from . import access, clock, documents, engine, incidents, numbers, outside, specs
 from .adapters import EconomicDataAdapter
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, StepFailed
 from .forms import validate_submission
 from .history import append_event
 from .step import Services
@@ -35,7 +35,10 @@ def send(session: Session, actor: User, case_no: str, message: str, form_id: str
     """A member of staff sends the case a message (an objection, an extension request)."""
     case = access.case_for(session, actor, case_no)
     version = specs.version_by_hash(session, case.spec_hash)
+    if not engine.catches_message(version, message):  # e.g. an objection to a review case: never takes one
+        raise Conflict("该案件的办理流程没有此项操作", f"This case's procedure never takes {message}")
     access.check_can_send(actor, case, message, engine.message_senders(version, message))
+    access.check_not_involved(session, actor, case)
     payload = _validated(version, form_id, submission, locale)
     payload["recorded_by"] = actor.display_name
     return engine.deliver_message(session, case, message, payload, services, actor)
@@ -83,6 +86,7 @@ def publish_notice_batch(session: Session, actor: User, services: Services) -> t
     for case in cases:
         version = specs.version_by_hash(session, case.spec_hash)
         access.check_can_send(actor, case, "notice_published", engine.message_senders(version, "notice_published"))
+        access.check_not_involved(session, actor, case)  # the whole batch waits for a colleague to publish it
         result = engine.deliver_message(session, case, "notice_published",
                                         {"batch_no": batch_no, "published_on": today.isoformat()}, services, actor)
         rows.append((case, result.events[0], result.data))
@@ -101,14 +105,20 @@ def run_calls(session_factory, call_ids: list[int], adapter_for, services: Servi
     """Make these outside calls, one transaction each; returns how many were answered.
 
     ``adapter_for(session)`` gives the adapter for one call's transaction. A failing outside system
-    is recorded as an incident by :func:`run_call` (committed, not raised); a call that fails for
-    another reason is rolled back, logged and left for the next pass; the other calls go on.
+    is recorded as an incident by :func:`run_call` (committed, not raised). When the answer came but
+    the case's step failed on it (a script error, a missing setting), the step is rolled back and
+    both the call and the case show the incident; the call is asked again after its back-off. Any
+    other failure is rolled back, logged and left for the next pass; the other calls go on.
     """
     answered = 0
     for call_id in call_ids:
         try:
             with unit_of_work(session_factory) as session:
                 answered += bool(run_call(session, call_id, adapter_for(session), services))
+        except StepFailed as err:
+            with unit_of_work(session_factory) as session:
+                incidents.record(session, err)
+                outside.record_failure(session.get(OutsideCall, call_id), err.error, clock.now())
         except Exception:  # noqa: BLE001 - one broken call must not stop the others
             log.exception("outside call %s failed", call_id)
     return answered
@@ -143,6 +153,7 @@ def retry_call(session: Session, actor: User, case_no: str) -> list[OutsideCall]
     """An operator asks for the case's failed outside calls to be tried again at once."""
     case = access.case_for(session, actor, case_no)
     access.check_can_retry(actor, case)
+    access.check_not_involved(session, actor, case)
     calls = list(session.scalars(select(OutsideCall).where(OutsideCall.case_id == case.id, OutsideCall.status != DONE)))
     if not calls:
         raise Conflict("该案件没有待处理的外部核对请求", "The case has no outstanding outside call")

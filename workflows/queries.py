@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import clock, reserve, runtime, specs
+from . import clock, reserve, retention, roster, runtime, specs
 from .access import can_see_township
 from .errors import Forbidden, NotFound
 from .forms import display_values
@@ -28,6 +28,14 @@ from .store import (
 )
 
 PAGE_SIZE = 50
+# Pages past this would need an OFFSET beyond what the database takes (PostgreSQL: bigint); the API
+# refuses them (422), other callers get an empty page.
+MAX_PAGE = 2**31 - 1
+
+
+def page_offset(page: int, size: int = PAGE_SIZE) -> int:
+    """The OFFSET of a 1-based page of ``size`` rows (page < 1 is the first; beyond MAX_PAGE, MAX_PAGE)."""
+    return (min(max(page, 1), MAX_PAGE) - 1) * size
 
 
 @dataclass
@@ -71,33 +79,39 @@ def task_queue(session: Session, user: User, view: str = "all", page: int = 1) -
         query = query.where(HumanTask.claimed_by_id.is_(None))
     elif view == "overdue":
         query = query.where(HumanTask.due_on < clock.today())
-    query = query.order_by(HumanTask.due_on.is_(None), HumanTask.due_on, HumanTask.created_at)
-    query = query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    # The order of ix_human_task_queue / ix_human_task_role_due (tasks without a due day last), so the
+    # database reads one page of the index instead of sorting the whole queue (P3, docs/performance.md).
+    query = query.order_by(HumanTask.due_on.asc().nulls_last(), HumanTask.created_at)
+    query = query.limit(PAGE_SIZE).offset(page_offset(page))
     return [QueueRow(t, c, name) for t, c, name in session.execute(query)]
 
 
 def queue_counts(session: Session, user: User) -> dict[str, int]:
-    """How many open tasks the user's queue holds: all, mine, unclaimed, overdue."""
-    base = select(func.count()).select_from(HumanTask).where(HumanTask.role == user.role)
-    base = _scope(base, user, HumanTask.township_code)
-    today = clock.today()
-    return {
-        "all": session.scalar(base) or 0,
-        "mine": session.scalar(base.where(HumanTask.claimed_by_id == user.id)) or 0,
-        "unclaimed": session.scalar(base.where(HumanTask.claimed_by_id.is_(None))) or 0,
-        "overdue": session.scalar(base.where(HumanTask.due_on < today)) or 0,
-    }
+    """How many open tasks the user's queue holds: all, mine, unclaimed, overdue.
+
+    One pass over the queue's index entries (``COUNT(*) FILTER``), not one query per view.
+    """
+    query = select(
+        func.count(),
+        func.count().filter(HumanTask.claimed_by_id == user.id),
+        func.count().filter(HumanTask.claimed_by_id.is_(None)),
+        func.count().filter(HumanTask.due_on < clock.today()),
+    ).select_from(HumanTask).where(HumanTask.role == user.role)
+    counts = session.execute(_scope(query, user, HumanTask.township_code)).one()
+    return dict(zip(("all", "mine", "unclaimed", "overdue"), (n or 0 for n in counts), strict=True))
 
 
 def case_list(session: Session, user: User, status: str | None = None, text: str = "", page: int = 1) -> list[Case]:
     """Cases the user may see, newest first, filtered by status and applicant name/number."""
     query = _scope(select(Case), user, Case.township_code)
+    if not roster.may_view(user):  # payment roster cases are for those who read rosters
+        query = query.where(Case.process_id != roster.PROCESS)
     if status:
         query = query.where(Case.status == status)
     if text:
         like = f"%{text}%"
         query = query.where(or_(Case.applicant_name.like(like), Case.case_no.like(like), Case.applicant_id_no == text))
-    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE).offset(page_offset(page))
     return list(session.scalars(query))
 
 
@@ -144,6 +158,8 @@ def case_data(session: Session, case: Case) -> dict:
     For a single case page; lists and queues use the summary columns instead.
     """
     snap = session.get(CaseSnapshot, case.id)
+    if retention.is_compacted(snap):
+        return retention.final_data(snap)
     version = specs.version_by_hash(session, case.spec_hash)
     wf = runtime.load_state(snap.state, version, PythonScriptEngine())
     return runtime.current_data(wf)
@@ -203,7 +219,7 @@ def benefit_list(session: Session, user: User, status: str | None = None, townsh
         query = query.where(or_(Benefit.holder_name.like(like), Benefit.certificate_no.like(like),
                                 Benefit.holder_id_no == text))
     query = query.order_by(Benefit.township_code, Benefit.certificate_no)
-    return list(session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
+    return list(session.scalars(query.limit(PAGE_SIZE).offset(page_offset(page))))
 
 
 def benefit_changes(session: Session, benefit: Benefit) -> list[tuple[BenefitChange, str]]:

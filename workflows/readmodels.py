@@ -54,6 +54,9 @@ def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: date
             session.delete(row)
     for task_id, task in ready.items():
         due_on, escalated = _due_and_escalation(task)
+        # A follow-up task opened by a missed deadline (``escalation`` names the step that missed it,
+        # e.g. a 核对 still unanswered) is itself the escalation: on the 逾期督办 page from the start.
+        escalated = escalated or bool(task_properties(task.task_spec).get("escalation"))
         row = existing.get(task_id)
         if row is None:
             spec = task.task_spec

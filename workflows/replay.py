@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -17,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, history, runtime, specs
+from . import attachments, clock, history, retention, roster_process, runtime, specs, version_diff
 from .documents import Renderer
 from .script_env import StepContext, script_engine
 from .store import Case, CaseEvent, CaseSnapshot, Document
@@ -25,10 +26,12 @@ from .store import Case, CaseEvent, CaseSnapshot, Document
 UNCHANGED_STATE = (
     "document_issued", "task_claimed", "task_unclaimed", "outside_call_retried",
     "finding_referred", "spot_check_problem_recorded",  # a spot check's finding, on it and on the case checked
+    "attachment_added",  # a scan attached to the case (workflows.attachments): checked below, not replayed
 )
 MESSAGES = ("message_received", "outside_data_received")
-# How a case's log starts: a registration at a window, or a case started from data (review, spot check).
-START_KINDS = ("application_submitted", "review_started", "spot_check_started")
+# How a case's log starts: a registration at a window, or a case started from data (review, spot check,
+# a month's payment roster drawn up).
+START_KINDS = ("application_submitted", "review_started", "spot_check_started", "roster_started")
 
 
 @dataclass
@@ -79,7 +82,7 @@ def _apply(wf: BpmnWorkflow, ev: CaseEvent, data: dict) -> BpmnWorkflow:
         ready = wf.get_tasks(state=TaskState.READY, manual=True, spec_name=ev.task_spec)
         if not ready:
             raise _Mismatch(f"no open task {ev.task_spec} to complete")
-        ready[0].set_data(**data["form"])
+        ready[0].set_data(**data["form"], **data.get("computed", {}))  # computed: see effects.computed
         ready[0].run()
     elif ev.kind == "timer_fired":
         wf.refresh_timers()
@@ -94,7 +97,7 @@ def _apply(wf: BpmnWorkflow, ev: CaseEvent, data: dict) -> BpmnWorkflow:
 
 def _first(session: Session, case: Case, version: specs.ProcessVersion, ev: CaseEvent) -> BpmnWorkflow:
     if ev.kind not in START_KINDS:
-        raise _Mismatch("the log does not start with the application, the start of a review or of a spot check")
+        raise _Mismatch("the log does not start with a case's start (application, review, spot check, roster)")
     data = json.loads(ev.data)
     township = data.get("township_code", case.township_code)  # the window that registered it
     ctx = StepContext(session, township, clock.today())
@@ -104,8 +107,13 @@ def _first(session: Session, case: Case, version: specs.ProcessVersion, ev: Case
     return wf
 
 
-def _step(session: Session, case: Case, version, wf: BpmnWorkflow | None, ev: CaseEvent) -> BpmnWorkflow:
-    """Apply one recorded event on the recorded clock; returns the workflow after it."""
+def _step(session: Session, case: Case, version, wf: BpmnWorkflow | None, ev: CaseEvent,
+          contexts: dict | None = None) -> BpmnWorkflow:
+    """Apply one recorded event on the recorded clock; returns the workflow after it.
+
+    ``contexts`` keeps one step context per (area, day) across a replay, so the settings in force are
+    read once per day the case moved rather than once per step (they are the same within a day).
+    """
     with clock.frozen(ev.at):
         if wf is None:
             return _first(session, case, version, ev)
@@ -113,17 +121,46 @@ def _step(session: Session, case: Case, version, wf: BpmnWorkflow | None, ev: Ca
             return wf
         # Settings apply for the township responsible at the time of the step (it changes on routing).
         area = runtime.current_data(wf).get("township_code", case.township_code)
-        wf.script_engine = script_engine(StepContext(session, area, clock.today()))
+        key = (area, clock.today())
+        ctx = contexts.setdefault(key, StepContext(session, *key)) if contexts is not None else StepContext(
+            session, *key)
+        wf.script_engine = script_engine(ctx)
+        if ev.kind == version_diff.MIGRATED:
+            return _migrate(session, wf, json.loads(ev.data))
         return _apply(wf, ev, json.loads(ev.data))
 
 
-def _check_snapshot(session: Session, case: Case, version, digest: str | None) -> list[str]:
+def _migrate(session: Session, wf: BpmnWorkflow, data: dict) -> BpmnWorkflow:
+    """Repeat a recorded move to another process version (workflows.upgrades) the same way."""
+    old = specs.version_by_hash(session, data["from"])
+    if wf.spec is not old.spec:
+        raise _Mismatch("the migration does not start from the process version the case was on")
+    version_diff.move(wf, old, specs.version_by_hash(session, data["to"]))
+    return wf
+
+
+def start_version(session: Session, case: Case, events: list[CaseEvent]) -> specs.ProcessVersion:
+    """The version the case started on: the one its first migration left, else the one it is pinned to."""
+    for ev in events:
+        if ev.kind == version_diff.MIGRATED:
+            return specs.version_by_hash(session, json.loads(ev.data)["from"])
+    return specs.version_by_hash(session, case.spec_hash)
+
+
+def _check_snapshot(session: Session, case: Case, version, digest: str | None,
+                    replayed: BpmnWorkflow | None = None) -> list[str]:
     snap = session.get(CaseSnapshot, case.id)
     if snap is None:
         return ["the case has no snapshot"]
     problems = []
-    stored = runtime.state_digest(runtime.load_state(snap.state, version, script_engine(
-        StepContext(session, case.township_code, clock.today()))))
+    if retention.is_compacted(snap):  # only the final data and digest are kept: check both against the replay
+        stored = json.loads(snap.state)["digest"]
+        if replayed is not None and retention.final_data(snap) != json.loads(json.dumps(
+                runtime.current_data(replayed), default=str)):
+            problems.append("the compacted snapshot's data is not what the event log leads to (edited snapshot)")
+    else:
+        stored = runtime.state_digest(runtime.load_state(snap.state, version, script_engine(
+            StepContext(session, case.township_code, clock.today()))))
     if stored != snap.digest:
         problems.append("the snapshot's content does not match its recorded digest (edited snapshot)")
     if digest is not None and snap.digest != digest:
@@ -132,13 +169,16 @@ def _check_snapshot(session: Session, case: Case, version, digest: str | None) -
 
 
 def verify_case(session: Session, case: Case, render: Renderer | None = None, store=None) -> ReplayResult:
-    """Replay one case and check its chain, snapshot and (given a renderer and store) documents."""
+    """Replay one case and check its chain, attachments (given a store: their bytes), snapshot and (given a
+    renderer and store) documents."""
     result = ReplayResult(case.case_no, problems=history.verify_chain(session, case))
-    version = specs.version_by_hash(session, case.spec_hash)
-    wf, digest = None, None
-    for ev in history.events_of(session, case):
+    result.problems += attachments.check(session, case, store)
+    events = history.events_of(session, case)
+    version, final = start_version(session, case, events), specs.version_by_hash(session, case.spec_hash)
+    wf, digest, contexts = None, None, {}
+    for ev in events:
         try:
-            wf = _step(session, case, version, wf, ev)
+            wf = _step(session, case, version, wf, ev, contexts)
             digest = runtime.state_digest(wf)
         except _Mismatch as err:
             result.divergence = Divergence(ev.seq, ev.kind, err.reason)
@@ -151,7 +191,10 @@ def verify_case(session: Session, case: Case, render: Renderer | None = None, st
             result.divergence = Divergence(ev.seq, ev.kind, "state differs from the recorded digest",
                                            ev.state_digest, digest)
             return result
-    result.problems += _check_snapshot(session, case, version, digest)
+    if wf is not None and wf.spec is not final.spec:
+        result.problems.append("the case's process version is not the one its log leads to")
+    result.problems += _check_snapshot(session, case, final, digest, wf)
+    result.problems += roster_process.check_issued(session, case, store)  # a roster case: its workbook
     if render is not None and store is not None:
         result.problems += check_documents(session, case, render, store)
     return result
@@ -204,17 +247,19 @@ class StepView:
 
 
 def _bpmn_ids(wf: BpmnWorkflow, state: TaskState) -> list[str]:
-    ids = [t.task_spec.bpmn_id for t in wf.get_tasks(state=state) if getattr(t.task_spec, "bpmn_id", None)]
+    ids = [t.task_spec.bpmn_id for t in wf.get_tasks(state=state) if getattr(t.task_spec, "bpmn_id", None)
+           # a start event still waiting is an event subprocess listening (e.g. for an extension), not a step
+           and not (t.state == TaskState.WAITING and isinstance(t.task_spec, StartEvent))]
     return list(dict.fromkeys(ids))
 
 
 def trace(session: Session, case: Case) -> list[StepView]:
     """Replay the case and describe its state after every step (stops at a divergence)."""
-    version = specs.version_by_hash(session, case.spec_hash)
-    views, wf = [], None
-    for ev in history.events_of(session, case):
+    events = history.events_of(session, case)
+    version, views, wf, contexts = start_version(session, case, events), [], None, {}
+    for ev in events:
         try:
-            wf = _step(session, case, version, wf, ev)
+            wf = _step(session, case, version, wf, ev, contexts)
         except Exception:  # noqa: BLE001 - the trace shows what replays; verify_case reports why not
             break
         views.append(StepView(

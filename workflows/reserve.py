@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import clock
 from .errors import Forbidden, Invalid, NotFound
+from .i18n import N_
 from .store import ReserveAccount, ReserveEntry, Township, User
 from .store.reserve import DEPOSIT, PAYMENT, REFUND
 
@@ -32,7 +33,7 @@ def _money(amount, field: str = "amount") -> Decimal:
     except (InvalidOperation, ValueError):
         value = None
     if value is None or not value.is_finite() or value <= 0:
-        raise Invalid("金额应为大于 0 的数，最多两位小数", "The amount must be positive", {field: "金额应大于 0"})
+        raise Invalid("金额应为大于 0 的数，最多两位小数", "The amount must be positive", {field: N_("金额应大于 0")})
     return value
 
 
@@ -108,6 +109,34 @@ def pay(session: Session, actor: User, township_code: str, amount, *, case_id: i
     return _move(session, account, PAYMENT, value, actor, case_id=case_id, event_seq=event_seq, note=note)
 
 
+def account_for(session: Session, user: User, township_code: str) -> Township:
+    """The township whose reserve ``user`` may read (its leaders and reviewers; county auditors, admins).
+
+    Raises:
+        NotFound: no such township, or another township's for township staff (it looks the same).
+        Forbidden: a role that does not read reserves.
+    """
+    township = session.get(Township, township_code)
+    if township is None or (user.is_township_staff and user.township_code != township_code):
+        raise NotFound("没有该乡镇（街道），或您无权查看", "No such township, or not yours")
+    if user.role not in VIEW_ROLES:
+        raise Forbidden("您无权查看该乡镇（街道）的备用金台账", "You may not see this township's reserve ledger")
+    return township
+
+
+def balances(session: Session, user: User) -> dict[str, Decimal]:
+    """The reserve balance of each township ``user`` may read (their own; every one for county roles), by code.
+
+    Raises:
+        Forbidden: a role that does not read reserves.
+    """
+    if user.role not in VIEW_ROLES:
+        raise Forbidden("您无权查看备用金", "Your role may not see the reserve funds")
+    codes = [user.township_code] if user.is_township_staff else list(
+        session.scalars(select(Township.code).order_by(Township.code)))
+    return {code: balance(session, code) for code in codes}
+
+
 def entries(session: Session, user: User, township_code: str) -> list[ReserveEntry]:
     """The township's ledger, oldest first (its township staff who decide, county auditors, admins)."""
     if user.role not in VIEW_ROLES or (user.is_township_staff and user.township_code != township_code):
@@ -158,5 +187,5 @@ def apply(step, effect: str, data: dict, event_seq: int) -> ReserveEntry | None:
                event_seq=event_seq, note=note, field="approved_amount")
 
 
-__all__ = ["DEPOSIT", "PAYMENT", "REFUND", "apply", "balance", "check_ledger", "check_limit", "deposit", "entries",
-           "pay", "refund"]
+__all__ = ["DEPOSIT", "PAYMENT", "REFUND", "account_for", "apply", "balance", "balances", "check_ledger", "check_limit",
+           "deposit", "entries", "pay", "refund"]

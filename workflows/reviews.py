@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from . import access, clock, engine, queries, specs
 from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_submission
+from .i18n import N_
 from .step import Services
 from .store import ACTIVE_STATUSES, Benefit, Case, User
 from .store.benefit import ACTIVE, PHASING_OUT, TERMINATED
@@ -29,15 +30,22 @@ MEMBER_KEYS = (
 )
 
 
-def _due(user: User, within_days: int):
-    """The condition of a benefit whose review falls due within ``within_days`` and has not started."""
-    horizon = clock.today() + timedelta(days=within_days)
-    open_review = select(Case.benefit_id).where(Case.benefit_id.is_not(None), Case.status.in_(ACTIVE_STATUSES))
-    conditions = [Benefit.status.in_((ACTIVE, PHASING_OUT)), Benefit.next_review_on <= horizon,
-                  Benefit.id.not_in(open_review)]
+def _window(user: User, within_days: int) -> list:
+    """The condition of a benefit still paid whose review falls due within ``within_days`` (the user's
+    township for township staff)."""
+    conditions = [Benefit.status.in_((ACTIVE, PHASING_OUT)),
+                  Benefit.next_review_on <= clock.today() + timedelta(days=within_days)]
     if user.is_township_staff:
         conditions.append(Benefit.township_code == user.township_code)
     return conditions
+
+
+def _due(user: User, within_days: int) -> list:
+    """The condition of a benefit whose review falls due within ``within_days`` and has not started."""
+    # NOT EXISTS per benefit (index on case_record.benefit_id), not NOT IN over every review case ever
+    # made: that subquery read the whole case table (P3, docs/performance.md).
+    open_review = select(Case.id).where(Case.benefit_id == Benefit.id, Case.status.in_(ACTIVE_STATUSES))
+    return [*_window(user, within_days), ~open_review.exists()]
 
 
 def reviews_due(session: Session, user: User, within_days: int = 30) -> list[Benefit]:
@@ -47,8 +55,22 @@ def reviews_due(session: Session, user: User, within_days: int = 30) -> list[Ben
 
 
 def count_due(session: Session, user: User, within_days: int = 30) -> int:
-    """How many reviews :func:`reviews_due` lists (one COUNT, for the navigation on every page)."""
-    return session.scalar(select(func.count()).select_from(Benefit).where(*_due(user, within_days))) or 0
+    """How many reviews :func:`reviews_due` lists, for the navigation on every page of a clerk.
+
+    The benefits due less those of them whose review is under way: two counts that read indexes
+    only (``ix_benefit_review_due``; the township's open cases in ``ix_case_township_status_benefit``),
+    where the NOT EXISTS of the list probes the case table once per benefit due (P3,
+    docs/performance.md). A review runs in its benefit's township (``start_review``), so the
+    township's open cases hold every review under way of its benefits.
+    """
+    window = _window(user, within_days)
+    due = session.scalar(select(func.count()).select_from(Benefit).where(*window)) or 0
+    running = (select(func.count(func.distinct(Benefit.id))).select_from(Case)
+               .join(Benefit, Benefit.id == Case.benefit_id)
+               .where(*window, Case.status.in_(ACTIVE_STATUSES), Case.benefit_id.is_not(None)))  # (planner hint)
+    if user.is_township_staff:
+        running = running.where(Case.township_code == user.township_code)
+    return due - (session.scalar(running) or 0)
 
 
 def _latest_assessment(session: Session, benefit: Benefit) -> dict:
@@ -96,7 +118,7 @@ def start_review(session: Session, actor: User, benefit_id: int, submission: dic
     benefit = _checked(session, actor, benefit_id)
     if isinstance(submission, dict) and submission.get("review_reason") == SPOT_CHECK:
         raise Invalid("区级抽查发现问题的复核由抽查结论自动启动", "Spot-check reviews are started by the finding",
-                      {"review_reason": "区级抽查发现问题的复核由抽查结论自动启动，请选择其他原因"})
+                      {"review_reason": N_("区级抽查发现问题的复核由抽查结论自动启动，请选择其他原因")})
     return _start(session, actor, benefit, submission, services, locale)
 
 

@@ -1,31 +1,35 @@
 """The monthly payment roster (发放花名册): every household paid in a month, for the bank.
 
-``draft`` previews a township's month from the benefit register; ``issue`` writes it once, with
-an Excel workbook for the bank and a printed PDF, both stored by SHA-256. An issued roster is
-never changed (``workflows.store.roster`` refuses it): a correction is paid on a later month's
-roster. ``reconcile`` compares an issued roster with the register, so a later change can never
-silently rewrite what was paid.
+``draft`` previews a township's month from the benefit register. A roster is issued through its
+own process (``bpmn/payment_roster.bpmn``, ``workflows.roster_process``): drawn up by the township's
+reviewer, approved by its leader, then written once by :func:`compose` — the rows, an Excel
+workbook for the bank and a printed PDF, both stored by SHA-256. An issued roster is never changed
+(``workflows.store.roster`` refuses it): a correction is paid on a later month's roster.
+``reconcile`` compares an issued roster with the register, so a later change can never silently
+rewrite what was paid.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import benefits, clock, numbers, roster_workbook, rules
+from . import benefits, numbers, roster_workbook, rules
 from .documents import PREFIXES, STANDARD_CLASS_LABELS, DocumentStore, china_date
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid
 from .store import Benefit, Document, PaymentRoster, PaymentRosterLine, Township, User
 from .store.roster import IMMUTABLE_MESSAGE
 
 KIND = "payment_roster"
-ISSUE_ROLES = ("leader", "reviewer")
+PROCESS = "payment_roster"  # the roster's process (workflows.roster_process); its cases are rosters to read
+WORK_ROLES = ("leader", "reviewer")  # the township's roles that draw up, approve and read its rosters
 VIEW_ROLES = ("county_auditor", "admin")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CENT = Decimal("0.01")
+LINE_COLUMNS = ("seq", "benefit_id", "certificate_no", "holder_name", "holder_id_masked", "persons", "amount",
+                "standard_class")
 
 
 def mask_id_for_bank(id_no: str) -> str:
@@ -33,22 +37,21 @@ def mask_id_for_bank(id_no: str) -> str:
     return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
 
 
-def check_can_issue(user: User, township_code: str) -> None:
-    """Raise Forbidden unless ``user`` is a leader or reviewer of the township.
-
-    Administrators run the system; they do not decide payments, so they may read rosters but not issue them.
-    """
-    if user.role in ISSUE_ROLES and user.township_code == township_code:
-        return
-    raise Forbidden("只有本乡镇（街道）的分管领导或审核人员可以生成发放花名册",
-                    "Only the township's leader or reviewer may issue the payment roster")
-
-
 def check_can_view(user: User, township_code: str) -> None:
-    """Raise Forbidden unless ``user`` may see the township's rosters (issuers, county auditors, admins)."""
-    if user.role in VIEW_ROLES:
+    """Raise Forbidden unless ``user`` may see the township's rosters: its leader or reviewer, county
+    auditors and administrators (who read rosters; they neither draw them up nor approve them)."""
+    if may_view(user, township_code):
         return
-    check_can_issue(user, township_code)
+    raise Forbidden("只有本乡镇（街道）的分管领导、审核人员和区民政局可以查看发放花名册",
+                    "Only the township's leader and reviewer and the district may see payment rosters")
+
+
+def may_view(user: User, township_code: str | None = None) -> bool:
+    """Whether ``user``'s role reads rosters (and their cases): the township's leader and reviewer
+    (of ``township_code`` when given), county auditors and administrators."""
+    if user.role in VIEW_ROLES:
+        return True
+    return user.role in WORK_ROLES and (township_code is None or user.township_code == township_code)
 
 
 def check_month(month: str) -> None:
@@ -107,50 +110,13 @@ def issued(session: Session, township_code: str) -> list[PaymentRoster]:
     ))
 
 
-def issue(session: Session, actor: User, township_code: str, month: str, services) -> PaymentRoster:
-    """Issue the township's roster for ``month``: rows, the bank's workbook and the PDF, once.
-
-    Args:
-        actor: a leader or reviewer of the township, or an administrator.
-        month: 'YYYY-MM', at most next month.
-        services: the step services (``render`` for the PDF, ``store`` for both files).
+def check_issuable(session: Session, township_code: str, month: str, today: date) -> None:
+    """Raise unless a roster for ``month`` may be drawn up today: a 'YYYY-MM' month, at most next
+    month, and not issued yet for the township.
 
     Raises:
-        Forbidden: the actor may not issue it. NotFound: no such township.
-        Invalid: a malformed or too distant month, or nobody to pay that month.
-        Conflict: the month was issued already for the township.
+        Invalid: a malformed or too distant month. Conflict: the month was issued already.
     """
-    check_can_issue(actor, township_code)
-    township = session.get(Township, township_code)
-    if township is None:
-        raise NotFound("没有该乡镇（街道）", "No such township")
-    at = clock.now()
-    _check_issuable(session, township_code, month, china_date(at))
-    lines = draft(session, township_code, month)
-    if not lines:
-        raise Invalid("该月没有应发放的保障对象，不能生成空花名册", "Nobody is to be paid that month: no roster")
-    sums = totals(lines)
-    roster = PaymentRoster(
-        township_code=township_code, month=month, issued_at=at, issued_by_id=actor.id,
-        households=sums["households"], persons=sums["persons"], total=sums["amount"],
-        pdf_number=numbers.document_number(session, PREFIXES[KIND], township_code, china_date(at).year),
-        lines=[PaymentRosterLine(**{k: v for k, v in line.items() if k != "standard_class_label"}) for line in lines],
-    )
-    roster.xlsx_sha256 = services.store.put(workbook(session, roster), ".xlsx")
-    context = document_context(session, roster, numbers.verify_code(), services.public_url)
-    pdf = services.render(KIND, context)
-    doc = Document(case_id=None, kind=KIND, number=roster.pdf_number, verify_code=context["verify_code"],
-                   sha256=services.store.put(pdf), size=len(pdf), issued_at=at, event_seq=0,
-                   township_code=township_code)
-    session.add_all([doc, roster])
-    try:
-        session.flush()
-    except IntegrityError as exc:  # a colleague issued the same month at the same moment
-        raise Conflict(*IMMUTABLE_MESSAGE) from exc
-    return roster
-
-
-def _check_issuable(session: Session, township_code: str, month: str, today: date) -> None:
     check_month(month)
     latest = rules.shift_month(rules.month_of(today), 1)
     if month > latest:
@@ -158,6 +124,33 @@ def _check_issuable(session: Session, township_code: str, month: str, today: dat
                       {"month": latest})
     if find(session, township_code, month) is not None:
         raise Conflict(*IMMUTABLE_MESSAGE)
+
+
+def compose(  # noqa: PLR0913 - who, where, which month, what, when, the services and who drew it up
+    session: Session, actor: User, township_code: str, month: str, lines: list[dict], at: datetime, services,
+    prepared_by: str = "",
+) -> tuple[PaymentRoster, dict, bytes]:
+    """The roster of ``lines`` (from :func:`draft`), not yet added: its row and lines, its workbook
+    (stored), and the PDF with the context it was rendered from (the caller stores and records them).
+
+    Args:
+        actor: who issues it (the leader whose approval issues it).
+        at: the moment of issue (the step's time).
+        services: the step services (``render`` for the PDF, ``store`` for the workbook).
+        prepared_by: who drew it up (printed on the PDF as 制表人).
+    """
+    sums = totals(lines)
+    roster = PaymentRoster(
+        township_code=township_code, month=month, issued_at=at, issued_by_id=actor.id,
+        households=sums["households"], persons=sums["persons"], total=sums["amount"],
+        pdf_number=numbers.document_number(session, PREFIXES[KIND], township_code, china_date(at).year),
+        lines=[PaymentRosterLine(**{k: line[k] for k in LINE_COLUMNS}) for line in lines],
+    )
+    roster.xlsx_sha256 = services.store.put(workbook(session, roster), ".xlsx")
+    context = document_context(session, roster, numbers.verify_code(), services.public_url, actor)
+    if prepared_by:
+        context["prepared_by"] = prepared_by
+    return roster, context, services.render(KIND, context)
 
 
 def _line_rows(roster: PaymentRoster) -> list[dict]:
@@ -182,13 +175,14 @@ def workbook(session: Session, roster: PaymentRoster) -> bytes:
     return roster_workbook.workbook_bytes(head, _line_rows(roster), _roster_totals(roster))
 
 
-def document_context(session: Session, roster: PaymentRoster, verify_code: str, public_url: str = "") -> dict:
+def document_context(session: Session, roster: PaymentRoster, verify_code: str, public_url: str = "",
+                     issuer: User | None = None) -> dict:
     """The data printed on the roster PDF, from its rows (so it can be rendered again and compared).
 
     Full ID numbers are never in it: only the masked ones of the lines.
     """
     township = session.get(Township, roster.township_code)
-    issuer = session.get(User, roster.issued_by_id)
+    issuer = issuer or session.get(User, roster.issued_by_id)
     sums = _roster_totals(roster)
     context = {
         "number": roster.pdf_number, "verify_code": verify_code, "issued_on": china_date(roster.issued_at).isoformat(),

@@ -68,7 +68,7 @@ def workbook_bytes(head: dict, lines: list[dict], totals: dict) -> bytes:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.calculation.fullCalcOnLoad = True  # Excel computes the SUM formulas when the bank opens it
-    return _reproducible(wb, head["issued_on"])
+    return reproducible_bytes(wb, head["issued_on"], "最低生活保障金发放花名册")
 
 
 def _check_totals(lines: list[dict], totals: dict) -> None:
@@ -123,12 +123,17 @@ def _write_totals(ws, count: int, totals: dict) -> None:
             ws.cell(row, col).font = Font(bold=True)
 
 
-def _reproducible(wb: Workbook, issued_on: date) -> bytes:
-    """Save with fixed properties and zip entry dates: identical rosters give identical bytes."""
+def reproducible_bytes(wb: Workbook, issued_on: date, title: str) -> bytes:
+    """Save with fixed properties and zip entry dates: identical workbooks give identical bytes.
+
+    Args:
+        wb: the workbook to save.
+        issued_on: the day stamped on the properties (00:00 China time) and on every zip entry.
+        title: the workbook's title property.
+    """
     midnight = datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=CHINA_TZ)
     stamp = midnight.astimezone(UTC).replace(tzinfo=None)  # openpyxl writes naive datetimes as UTC
-    props = DocumentProperties(creator=CREATOR, lastModifiedBy=CREATOR, title="最低生活保障金发放花名册",
-                               created=stamp, modified=stamp)
+    props = DocumentProperties(creator=CREATOR, lastModifiedBy=CREATOR, title=title, created=stamp, modified=stamp)
     wb.properties = props
     raw = BytesIO()
     wb.save(raw)  # openpyxl stamps "modified" with the current time here: core.xml is written again below

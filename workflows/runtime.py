@@ -88,9 +88,10 @@ def current_data(wf: BpmnWorkflow) -> dict:
 
     The open user task's data; else the data of the step the case waits at (a receive task or
     timer marked with a ``caseStatus``); else, once ended, the data of the end event reached.
-    Side branches (a fired escalation timer) are never taken for the case's data.
+    Side branches (a fired escalation timer, a follow-up task with the ``escalation`` property)
+    are never taken for the case's data.
     """
-    ready = ready_human_tasks(wf)
+    ready = [t for t in ready_human_tasks(wf) if not task_properties(t.task_spec).get("escalation")]
     if ready:
         return ready[0].data
     for state in (TaskState.WAITING, TaskState.COMPLETED):

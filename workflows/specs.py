@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -118,12 +119,32 @@ def _connect_event_subprocesses(spec) -> None:
 
 
 def current_version(session: Session, process_id: str, bpmn_dir: Path | None = None) -> ProcessVersion:
-    """The version new cases start on (the files in `bpmn/`), registered in the database."""
+    """The version new cases start on, registered in the database.
+
+    That is the deployed files in `bpmn/`, unless an administrator loaded a version on top of them
+    (``workflows.upgrades``): then the newest version loaded on top of that one, and so on. Deploying
+    other files starts from those files (and what was loaded on top of them) instead.
+    """
     version = parse(process_id, read_sources(process_id, bpmn_dir))
     if session.get(ProcessSpec, version.hash) is None:
         session.add(ProcessSpec(hash=version.hash, process_id=process_id, sources=json.dumps(version.sources)))
         session.flush()
-    return version
+    digest = in_force(session, version.hash)
+    return version if digest == version.hash else version_by_hash(session, digest)
+
+
+def in_force(session: Session, digest: str) -> str:
+    """The version that replaces ``digest`` for new cases: the newest loaded on top of it, followed to the end."""
+    seen = {digest}
+    while True:
+        newer = session.scalars(
+            select(ProcessSpec.hash).where(ProcessSpec.based_on == digest)
+            .order_by(ProcessSpec.created_at.desc(), ProcessSpec.hash).limit(1)
+        ).first()
+        if newer is None or newer in seen:
+            return digest
+        seen.add(newer)
+        digest = newer
 
 
 def version_by_hash(session: Session, digest: str) -> ProcessVersion:

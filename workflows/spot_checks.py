@@ -28,6 +28,7 @@ from . import access, clock, engine, queries, reviews, specs
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import validate_submission
 from .history import append_event, canonical, events_of
+from .i18n import N_
 from .settings import SettingsView
 from .step import Services, Step
 from .store import Benefit, Case, CaseEvent, CaseSnapshot, SpotCheckDraw, Township, User
@@ -92,10 +93,10 @@ def _check_period(session: Session, township_code: str, decided_from: date, deci
     """The period must be over (so no decision can join it later) and not overlap an earlier draw."""
     if decided_from > decided_to:
         raise Invalid("抽查期间的开始日期不能晚于结束日期", "The period starts after it ends",
-                      {"decided_from": "开始日期不能晚于结束日期"})
+                      {"decided_from": N_("开始日期不能晚于结束日期")})
     if decided_to >= clock.today():
         raise Invalid("只能抽查已经结束的期间（结束日期须早于今天）", "The period must have ended (before today)",
-                      {"decided_to": "结束日期须早于今天"})
+                      {"decided_to": N_("结束日期须早于今天")})
     earlier = session.scalars(select(SpotCheckDraw).where(
         SpotCheckDraw.township_code == township_code, SpotCheckDraw.decided_from <= decided_to,
         SpotCheckDraw.decided_to >= decided_from)).first()

@@ -14,12 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import engine, specs
+from .access import CASE_VIEW_ROLES
 from .errors import Conflict, Forbidden, Invalid
 from .forms import validate_submission
+from .queries import page_offset
 from .step import Services
 from .store import ACTIVE_STATUSES, Case, User
 
 PROCESS = "temp_assistance"
+STATUSES = ("EMERGENCY_DECISION", "PAPERWORK", "VERIFYING", "REVIEWING", "PENDING_DECISION", "COUNTY_APPROVAL",
+            "PAID", "REFUSED")
+PAGE_SIZE = 50
 
 
 def running_case(session: Session, id_no: str) -> str | None:
@@ -51,3 +56,26 @@ def start(session: Session, actor: User, submission: dict, services: Services, l
     return engine.open_case(session, actor, version, actor.township_code, clean, services,
                             kind="application_submitted", status="SUBMITTED", applicant_name=me["name"],
                             applicant_id_no=me["id_no"], household_size=len(clean["members"]))
+
+
+def cases(session: Session, user: User, status: str | None = None, township: str | None = None,
+          page: int = 1) -> list[Case]:
+    """Temporary assistance cases the user may see, newest first: township staff their own township's,
+    county roles every township's (or ``township``'s).
+
+    Raises:
+        Forbidden: a role that sees no cases. Invalid: an unknown status.
+    """
+    if user.role not in CASE_VIEW_ROLES:
+        raise Forbidden("您的岗位无权查看临时救助案件", "Your role may not see temporary assistance cases")
+    if status is not None and status not in STATUSES:
+        raise Invalid("status 取值无效", "Unknown status", {"status": "one of " + ", ".join(STATUSES)})
+    query = select(Case).where(Case.process_id == PROCESS)
+    if user.is_township_staff:
+        query = query.where(Case.township_code == user.township_code)
+    elif township:
+        query = query.where(Case.township_code == township)
+    if status:
+        query = query.where(Case.status == status)
+    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE).offset(page_offset(page, PAGE_SIZE))
+    return list(session.scalars(query))

@@ -5,6 +5,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import clock, rules
 from .errors import Invalid
 from .store import ROLES, TOWNSHIP_ROLES, Township, User
 
@@ -36,9 +37,14 @@ def check_password(user: User, password: str) -> bool:
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, township_code: str | None, display_name: str = ""
+    session: Session, username: str, password: str, role: str, township_code: str | None, display_name: str = "",
+    id_no: str | None = None,
 ) -> User:
-    """Create an account after checking role, township and password length."""
+    """Create an account after checking role, township and password length.
+
+    ``id_no`` is the staff member's 身份证号 (optional; checked like any ID number): with the near relatives
+    registered for the account, it keeps them off their own household's cases (``workflows.relatives``).
+    """
     if role not in ROLES:
         raise Invalid(f"未知角色：{role}", f"Unknown role: {role}", {"role": "unknown"})
     if role in TOWNSHIP_ROLES:
@@ -50,12 +56,19 @@ def create_user(
         raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", f"Password needs {MIN_PASSWORD_LENGTH}+ characters")
     if session.scalars(select(User).where(User.username == username)).first():
         raise Invalid(f"用户名 {username} 已存在", f"User {username} already exists")
+    if id_no:
+        try:
+            id_no = rules.parse_id_number(id_no, clock.today()).id_no
+        except rules.InvalidIdNumber as err:
+            raise Invalid(f"身份证号码有误：{err.message_zh}", f"Invalid ID number: {err.message_en}",
+                          {"id_no": err.message_zh}) from None
     user = User(
         username=username,
         display_name=display_name or username,
         role=role,
         township_code=township_code,
         password_hash=hash_password(password),
+        id_no=id_no or None,
     )
     session.add(user)
     session.flush()

@@ -6,9 +6,10 @@ phasing out), each counted member who is:
     (独居、空巢老人);
   - ``severe``: severely disabled or seriously ill (``rules.severe_or_ill``);
   - ``minor``: under ``visit.minor_age`` (困境儿童);
-and from hand registration (:func:`register_target`, e.g. 孤寡老人 not on 低保). Every active target
-is due one visit a month; :func:`monthly_rate` = targets visited that month / targets of the month
-(the plan asks for 100%, setting ``visit.target_rate``).
+and from hand registration (:func:`register_target`, e.g. 孤寡老人 not on 低保, or 留守儿童 reported by
+the village: category and reason required, who and when recorded), ended by hand with a reason
+(:func:`end_target`). Every active target is due one visit a month; :func:`monthly_rate` = targets
+visited that month / targets of the month (the plan asks for 100%, setting ``visit.target_rate``).
 """
 
 import re
@@ -27,6 +28,11 @@ from .store.visit import CATEGORIES, MANUAL, METHODS, REGISTER
 
 STAFF_ROLES = ("clerk", "investigator", "reviewer", "leader")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CATEGORY_LABELS = {"elderly": "独居、空巢老人", "severe": "重度残疾或重病", "minor": "困境儿童",
+                   "left_behind": "留守儿童", "other": "其他"}
+METHOD_LABELS = {"home": "入户", "phone": "电话"}
+SOURCE_LABELS = {"register": "在保登记簿", "manual": "手工登记"}
+REASON_MAX = 500
 
 
 def _check_staff(user: User, township_code: str) -> None:
@@ -36,9 +42,18 @@ def _check_staff(user: User, township_code: str) -> None:
 
 
 def _bounds(month: str) -> tuple[date, date]:
+    invalid = Invalid("月份格式应为 YYYY-MM", "The month must be YYYY-MM", {"month": "YYYY-MM"})
     if not isinstance(month, str) or not _MONTH.match(month):
-        raise Invalid("月份格式应为 YYYY-MM", "The month must be YYYY-MM", {"month": "YYYY-MM"})
-    return date.fromisoformat(f"{month}-01"), rules.last_day_of(month)
+        raise invalid
+    try:  # the pattern lets through what is no date: year 0000, non-ASCII digits
+        return date.fromisoformat(f"{month}-01"), rules.last_day_of(month)
+    except ValueError:
+        raise invalid from None
+
+
+def check_month(month: str) -> None:
+    """Raise Invalid unless ``month`` is 'YYYY-MM'."""
+    _bounds(month)
 
 
 def _household(session: Session, benefit: Benefit) -> list[dict]:
@@ -108,36 +123,99 @@ def _day_before(day: date) -> date:
 
 def register_target(session: Session, actor: User, township_code: str, id_no: str, name: str, category: str,
                     note: str = "") -> VisitTarget:
-    """Register a key person by hand (e.g. 孤寡老人 not on 低保), from today.
+    """Register a key person by hand (e.g. 孤寡老人 not on 低保, 留守儿童 reported by the village), from today.
+
+    ``note`` is the reason (required); who registered (``registered_by_id``) and when (``created_at``,
+    ``since``) are recorded on the row.
 
     Raises:
-        Forbidden: not staff of the township. Invalid: a bad ID number, name or category, or the
-            person is already an active target of the township.
+        Forbidden: not staff of the township. Invalid: a bad ID number, a missing name, category or
+            reason, or the person is already an active target of the township.
     """
     _check_staff(actor, township_code)
+    errors = {}
     try:
-        id_no = rules.parse_id_number(id_no, clock.today()).id_no
+        id_no = rules.parse_id_number(str(id_no).strip(), clock.today()).id_no
     except ValueError:
-        raise Invalid("身份证号码有误", "Invalid ID number", {"id_no": "身份证号码有误"}) from None
-    if category not in CATEGORIES or not name.strip():
-        raise Invalid("请填写姓名并选择探访对象类别", "Name and category are required", {"category": "类别有误"})
-    if any(t.id_no == id_no for t in _active(session, township_code, clock.today())):
-        raise Invalid("该人员已是本乡镇（街道）的探访对象", "Already a target", {"id_no": "已是探访对象"})
-    target = VisitTarget(township_code=township_code, id_no=id_no, name=name.strip(), category=category,
-                         source=MANUAL, registered_by_id=actor.id, since=clock.today(), note=note)
+        errors["id_no"] = "身份证号码有误"
+    name, note = str(name).strip(), str(note).strip()
+    if not name or len(name) > 64:
+        errors["name"] = "请填写姓名（不超过64字）"
+    if category not in CATEGORIES:
+        errors["category"] = "请选择探访对象类别"
+    if not note or len(note) > REASON_MAX:
+        errors["note"] = f"请填写登记原因（不超过{REASON_MAX}字）"
+    if not errors and any(t.id_no == id_no for t in _active(session, township_code, clock.today())):
+        errors["id_no"] = "该人员已是本乡镇（街道）的探访对象"
+    if errors:
+        raise Invalid("探访对象登记有误，请按提示修改", "The visit target has errors", errors)
+    target = VisitTarget(township_code=township_code, id_no=id_no, name=name, category=category, source=MANUAL,
+                         registered_by_id=actor.id, since=clock.today(), note=note, created_at=clock.now())
     session.add(target)
     session.flush()
     return target
 
 
-def end_target(session: Session, actor: User, target_id: int, last_day: date | None = None) -> VisitTarget:
-    """Stop visiting a target after ``last_day`` (default: today), e.g. moved away or died."""
+def _end_errors(session: Session, target: VisitTarget, last_day: date, reason: str) -> dict:
+    errors = {}
+    if last_day < target.since:
+        errors["last_day"] = f"结束日期不能早于开始探访日期（{target.since}）"
+    elif session.scalars(select(Visit.id).where(Visit.target_id == target.id, Visit.visited_on > last_day)).first():
+        errors["last_day"] = "该日期之后已有探访记录，不能早于最后一次探访"
+    if not reason or len(reason) > REASON_MAX:
+        errors["reason"] = f"请填写结束原因（不超过{REASON_MAX}字）"
+    return errors
+
+
+def end_target(session: Session, actor: User, target_id: int, last_day: date | None = None,
+               reason: str = "") -> VisitTarget:
+    """Stop visiting a hand-registered target after ``last_day`` (default: today), e.g. moved away or died.
+
+    The end is appended to the target's record (``note``): the day, who ended it, the last day and the
+    reason. Targets from the benefit register end with the register (:func:`sync_targets`).
+
+    Raises:
+        NotFound: no such target. Forbidden: not staff of its township.
+        Invalid: a target from the register, one already ended, a last day before it began or before
+            a visit recorded, or no reason.
+    """
     target = session.get(VisitTarget, target_id)
     if target is None:
         raise NotFound("没有该探访对象", "No such visit target")
     _check_staff(actor, target.township_code)
-    target.until = last_day or clock.today()
+    if target.source != MANUAL:
+        raise Invalid("由在保登记簿产生的探访对象随在保情况自动更新，不能手工结束",
+                      "Targets from the benefit register end with the register", {"target": "在保登记簿"})
+    if target.until is not None and target.until < clock.today():
+        raise Invalid("该探访对象已结束探访", "The target has ended already", {"target": str(target.until)})
+    last_day, reason = last_day or clock.today(), str(reason).strip()
+    errors = _end_errors(session, target, last_day, reason)
+    if errors:
+        raise Invalid("结束探访对象有误，请按提示修改", "Ending the visit target has errors", errors)
+    target.until = last_day
+    entry = f"{clock.today().isoformat()} {actor.display_name} 结束探访（最后探访日 {last_day.isoformat()}）：{reason}"
+    target.note = f"{target.note}\n{entry}" if target.note else entry
+    session.flush()
     return target
+
+
+def targets_of_township(session: Session, actor: User, township_code: str, ended_since: date) -> dict:
+    """The township's targets for its staff's page: ``active`` ones and those ``ended`` since a day,
+    by name, with ``staff`` (who registered them) by id.
+
+    Raises:
+        Forbidden: not staff of the township.
+    """
+    _check_staff(actor, township_code)
+    today = clock.today()
+    rows = session.scalars(select(VisitTarget).where(
+        VisitTarget.township_code == township_code,
+        (VisitTarget.until.is_(None)) | (VisitTarget.until >= ended_since)).order_by(VisitTarget.name, VisitTarget.id))
+    rows = list(rows)
+    ids = sorted({t.registered_by_id for t in rows if t.registered_by_id})
+    staff = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return {"active": [t for t in rows if t.until is None or t.until >= today],
+            "ended": [t for t in rows if t.until is not None and t.until < today], "staff": staff}
 
 
 def record_visit(session: Session, actor: User, target_id: int, visited_on: date, method: str,
@@ -191,6 +269,20 @@ def due_list(session: Session, township_code: str, month: str) -> list[VisitTarg
     return [t for t in targets_of_month(session, township_code, month) if t.id not in visited]
 
 
+def target_rate_of(session: Session, township_code: str, month: str) -> Decimal:
+    """The visit-rate target (``visit.target_rate``) in force on the month's last day.
+
+    Raises:
+        Invalid: the month is not YYYY-MM, or no target was in force then (e.g. 1801-11).
+    """
+    try:
+        return Decimal(str(SettingsView(session, township_code, _bounds(month)[1]).get("visit.target_rate")))
+    except NotFound:
+        raise Invalid(f"{month} 没有生效的探访率目标（visit.target_rate），无法计算探访率",
+                      f"No visit-rate target (visit.target_rate) is in force for {month}",
+                      {"month": "该月没有生效的探访率目标"}) from None
+
+
 def monthly_rate(session: Session, township_code: str, month: str) -> dict:
     """The month's visit rate: visited targets / targets (月探访率), with the target rate in force.
 
@@ -202,6 +294,6 @@ def monthly_rate(session: Session, township_code: str, month: str) -> dict:
     visited = len(targets & _visited_ids(session, township_code, month))
     rate = (Decimal(visited) / Decimal(len(targets))).quantize(Decimal("0.0001"), ROUND_HALF_UP) if targets \
         else Decimal("1.0000")
-    target_rate = Decimal(str(SettingsView(session, township_code, _bounds(month)[1]).get("visit.target_rate")))
+    target_rate = target_rate_of(session, township_code, month)
     return {"month": month, "targets": len(targets), "visited": visited, "rate": rate, "target_rate": target_rate,
             "met": rate >= target_rate}

@@ -16,7 +16,7 @@ from webapp import create_app, db, services
 from workflows import clock, demo, reserve, store
 from workflows.documents import DocumentStore
 from workflows.step import Services
-from workflows.store import Benefit, Case, OutsideCall, User
+from workflows.store import Benefit, Case, OutsideCall, PaymentRoster, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,10 +49,16 @@ def test_seed_demo_makes_cases_at_every_stage(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", str(len(demo.STAGES))])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        statuses = set(db.session().scalars(select(Case.status)))
+        statuses = set(db.session().scalars(select(Case.status).where(Case.process_id == "dibao_application")))
         balance = reserve.balance(db.session(), "640104001")
         benefits = list(db.session().scalars(select(Benefit.status)))
+        rosters = db.session().execute(select(Case.status, Case.applicant_name).where(
+            Case.process_id == "payment_roster").order_by(Case.id)).all()
+        issued = db.session().scalars(select(PaymentRoster.month)).all()
     assert statuses == set(demo.STAGES), f"demo.seed_cases reached no case in {set(demo.STAGES) - statuses}"
+    # the first month paid is issued through the roster's process; the next one may wait for the leader
+    assert rosters[0][0] == "ROSTER_ISSUED" and issued == [rosters[0][1][:7]]
+    assert {status for status, _ in rosters[1:]} <= {"ROSTER_REVIEWING"}
     assert str(balance) == "20000.00"  # every township's reserve has its opening deposit
     assert benefits and set(benefits) == {"ACTIVE"}  # approved households are on the register
 

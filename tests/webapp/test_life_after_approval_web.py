@@ -1,6 +1,7 @@
 """Life after approval through the web UI: the 在保家庭 register, a review falling due a year later and
-worked through the task pages, the change it makes, and the monthly payment roster issued once and
-downloaded as Excel for the bank."""
+worked through the task pages, the change it makes, and the monthly payment roster drawn up by the
+reviewer, sent back and drawn up again, approved by the leader (issued once) and downloaded as Excel
+for the bank."""
 
 import hashlib
 import io
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from tests import drive
 from tests import factories as f
 from tests.webapp.test_api import Api
+from tests.webapp.test_i18n import CJK, _chrome, _data_texts
 from tests.webapp.web import csrf, login, post_form
 from webapp import db, services
 from workflows import clock
@@ -141,28 +143,30 @@ def two_households_approved(app, at_monday) -> None:
                 drive.do(factory, svc, case_no, "leader-001", f.leader())
 
 
-def test_a_months_roster_is_issued_once_and_downloaded_for_the_bank(app, client, at_monday):
+def test_a_months_roster_is_drawn_up_approved_issued_once_and_downloaded_for_the_bank(app, client, at_monday):
     two_households_approved(app, at_monday)
     register = benefits(app)
     total = sum(b.amount for b in register)
     with clock.frozen(DECIDED):
-        login(client, "reviewer-001")
-        html = client.get("/rosters/").get_data(as_text=True)  # next month by default
-        assert "2027-01 花名册预览" in html and all(b.certificate_no in html for b in register)
-        assert f"¥{total:,.2f}" in html and "合计 2 户" in html
-        expected = re.search(r'name="expected" value="([^"]+)"', html).group(1)
-        form = {"month": "2027-01", "expected": expected}
-        refused = post_form(client, "/rosters/", form)
-        assert refused.status_code == 422 and "请勾选确认" in refused.get_data(as_text=True)
-        stale = post_form(client, "/rosters/", {**form, "confirm": True, "expected": "1/3/1022.00"})
-        assert stale.status_code == 409 and "名单在您核对后发生了变化" in stale.get_data(as_text=True)
-        issued = post_form(client, "/rosters/", {**form, "confirm": True})
-        assert issued.status_code == 302
-        number = issued.headers["Location"].rsplit("/", 1)[1]
+        case_no = _draw_up(client, register, total)
+        _send_back_and_redo(client, case_no, register)
+        login(client, "leader-001")  # approves from the queue: the roster is issued
+        response, page = work(client, "leader-001", f.roster_approval(), "审核花名册")
+        assert response.status_code == 302 and "与制表时一致" in page
+        html = client.get("/rosters/?month=2027-01").get_data(as_text=True)
+        assert "2027-01 花名册已生成" in html and case_no in html and "制表并提交审核" not in html
+        number = re.search(r'href="/rosters/(FF-[^".]+)"', html).group(1)
         html = client.get(f"/rosters/{number}").get_data(as_text=True)
-        assert "与在保登记簿核对一致" in html and "已生成 2027-01 发放花名册" in html
+        assert "与在保登记簿核对一致" in html and f'href="/cases/{case_no}"' in html
+        html = client.get(f"/cases/{case_no}").get_data(as_text=True)
+        for text in ("花名册已生成", "发放花名册", number, "凤凰北街街道审核员", "退回重新制表", "审核花名册"):
+            assert text in html, text
 
-        again = post_form(client, "/rosters/", {**form, "confirm": True}, token_from="/rosters/?month=2027-01")
+        login(client, "reviewer-001")  # a month issued is never drawn up again
+        assert 'name="confirm"' not in client.get("/rosters/?month=2027-01").get_data(as_text=True)
+        seen = f"{len(register)}/{sum(b.persons for b in register)}/{total:.2f}"
+        again = post_form(client, "/rosters/", {"month": "2027-01", "confirm": True, "expected": seen},
+                          token_from="/rosters/?month=2027-01")
         assert again.status_code == 302
         html = client.get(again.headers["Location"]).get_data(as_text=True)
         assert "每月花名册只能生成一次，已生成的不能修改" in html and "2027-01 花名册已生成" in html
@@ -174,18 +178,67 @@ def test_a_months_roster_is_issued_once_and_downloaded_for_the_bank(app, client,
         logged = sess.scalars(select(AccessLog.target).where(AccessLog.action == "document_downloaded")).all()
     assert f"{number}.xlsx" in logged and number in logged
 
-    login(client, "auditor")  # reads any township's rosters, issues none
+    login(client, "auditor")  # reads any township's rosters, draws none up
     html = client.get("/rosters/?township=640104001&month=2027-01").get_data(as_text=True)
-    assert number in html and "生成花名册" not in html
+    assert number in html and "制表并提交审核" not in html
     assert client.get(f"/rosters/{number}.xlsx").status_code == 200
     for other in ("reviewer-002", "leader-002"):  # another township: not found
         login(client, other)
         assert client.get(f"/rosters/{number}").status_code == 404
         assert client.get(f"/rosters/{number}.xlsx").status_code == 404
+        assert client.get(f"/cases/{case_no}").status_code == 404
         assert client.get(f"/benefits/{register[0].id}").status_code == 404
         assert number not in client.get("/rosters/").get_data(as_text=True)
-    login(client, "clerk-001")
+    login(client, "clerk-001")  # reads no rosters, nor their cases
     assert client.get(f"/rosters/{number}.xlsx").status_code == 403
+    assert client.get(f"/cases/{case_no}").status_code == 403
+    assert case_no not in client.get("/cases/").get_data(as_text=True)
+
+
+def _draw_up(client, register: list[Benefit], total: Decimal) -> str:
+    """The reviewer previews next month and draws it up (refused unconfirmed or stale); the case number."""
+    login(client, "leader-001")  # the leader previews but does not draw up
+    html = client.get("/rosters/").get_data(as_text=True)
+    assert "2027-01 花名册预览" in html and "制表并提交审核" not in html
+    login(client, "reviewer-001")
+    html = client.get("/rosters/").get_data(as_text=True)  # next month by default
+    assert "2027-01 花名册预览" in html and all(b.certificate_no in html for b in register)
+    assert f"¥{total:,.2f}" in html and "合计 2 户" in html and "制表并提交审核" in html
+    expected = re.search(r'name="expected" value="([^"]+)"', html).group(1)
+    form = {"month": "2027-01", "expected": expected}
+    refused = post_form(client, "/rosters/", form)
+    assert refused.status_code == 422 and "请勾选确认" in refused.get_data(as_text=True)
+    stale = post_form(client, "/rosters/", {**form, "confirm": True, "expected": "1/3/1022.00"})
+    assert stale.status_code == 409 and "名单在您核对后发生了变化" in stale.get_data(as_text=True)
+    started = post_form(client, "/rosters/", {**form, "confirm": True})
+    assert started.status_code == 302
+    html = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "已提交 2027-01 发放花名册审核" in html and "正在办理中" in html and "花名册待审核" in html
+    case_no = re.search(r'href="/cases/([^"]+)"', html[html.index("正在办理中"):]).group(1)
+    again = post_form(client, "/rosters/", {**form, "confirm": True}, token_from="/rosters/?month=2027-01")
+    assert again.status_code == 302  # a second click: flashed, nothing started
+    assert "已在办理中" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "审核花名册" not in client.get("/tasks/").get_data(as_text=True)  # the leader's step
+    return case_no
+
+
+def _send_back_and_redo(client, case_no: str, register: list[Benefit]) -> None:
+    """The leader sends it back with a reason (required); the reviewer draws it up again."""
+    login(client, "leader-001")
+    task = f"/tasks/{TASK_LINK.search(client.get('/tasks/').get_data(as_text=True)).group(1)}"
+    page = client.get(task).get_data(as_text=True)
+    assert "审核花名册" in page and case_no in page and "凤凰北街街道审核员" in page and "合计 2 户" in page
+    assert all(b.certificate_no in page and b.holder_name in page for b in register)
+    blank = post_form(client, task, {"roster_decision": "send_back"})
+    assert blank.status_code == 422  # sending back needs the reason
+    assert post_form(client, task, f.roster_approval("send_back", "赵雯婷一户金额待核实。")).status_code == 302
+    login(client, "reviewer-001")
+    page_html = client.get("/tasks/").get_data(as_text=True)
+    assert "重新制表" in page_html
+    blank = post_form(client, f"/tasks/{TASK_LINK.search(page_html).group(1)}", {"prepare_decision": "resubmit"})
+    assert blank.status_code == 422  # the confirmation is required to resubmit
+    response, page = work(client, "reviewer-001", f.roster_redo(), "重新制表")
+    assert response.status_code == 302 and "退回理由" in page and "赵雯婷一户金额待核实。" in page
 
 
 def _check_the_workbook(client, number: str, register: list[Benefit]) -> None:
@@ -239,23 +292,78 @@ def test_the_register_reviews_and_rosters_over_the_api(app, client, at_monday):
 
 def _rosters_over_the_api(api: Api, register: list[Benefit]) -> None:
     preview = api.call("get", "/rosters?month=2027-01", "leader-001")
-    assert preview["items"] == [] and preview["draft"]["households"] == 2
+    assert preview["items"] == [] and preview["draft"]["households"] == 2 and preview["running_case_no"] is None
     assert [line["certificate_no"] for line in preview["draft"]["lines"]] == [b.certificate_no for b in register]
     api.call("get", "/rosters?month=2027-13", "leader-001", 422)
     api.call("get", "/rosters", "auditor", 422)  # which township?
-    api.call("post", "/rosters", "clerk-001", 403, json={"month": "2027-01"})
-    api.call("post", "/rosters", "leader-001", 422, json={"month": "2027-01", "extra": 1})
-    api.check(["components", "schemas", "RosterRequest"], {"month": "2027-01"})
-    issued = api.call("post", "/rosters", "leader-001", 201, json={"month": "2027-01"})
-    assert issued["households"] == 2 and issued["problems"] == []
-    assert issued["total"] == f"{sum(b.amount for b in register):.2f}"
-    conflict = api.call("post", "/rosters", "reviewer-001", 409, json={"month": "2027-01"})["error"]
-    assert conflict["message"] == "每月花名册只能生成一次，已生成的不能修改"
+    start = {"month": "2027-01", "roster_confirm": True}
+    api.check(["components", "schemas", "RosterRequest"], start)
+    for who in ("clerk-001", "leader-001"):
+        api.call("post", "/rosters", who, 403, json=start)
+    api.call("post", "/rosters", "reviewer-001", 422, json={**start, "extra": 1})
+    api.call("post", "/rosters", "reviewer-001", 422, json={"month": "2027-01"})  # not confirmed
+    started = api.call("post", "/rosters", "reviewer-001", 201, json=start)
+    case_no = started["case"]["case_no"]
+    assert started["case"]["status"] == "ROSTER_REVIEWING" and started["open_tasks"][0]["task_spec"] == "approve"
+    assert api.call("get", "/rosters?month=2027-01", "reviewer-001")["running_case_no"] == case_no
+    conflict = api.call("post", "/rosters", "reviewer-001", 409, json=start)["error"]
+    assert case_no in conflict["message"]
+    task_id = started["open_tasks"][0]["id"]
+    answer = f.roster_approval()
+    api.check(["components", "schemas", "RosterTaskForm_approve"], answer)
+    api.call("post", f"/tasks/{task_id}/complete", "reviewer-001", 403, json=answer)
+    done = api.call("post", f"/tasks/{task_id}/complete", "leader-001", json=answer)
+    assert done["case"]["status"] == "ROSTER_ISSUED" and done["documents"][0]["number"].startswith("FF-")
     listed = api.call("get", "/rosters?month=2027-01&township=640104001", "auditor")
-    assert [r["number"] for r in listed["items"]] == [issued["number"]] and listed["draft"] is None
+    (issued,) = listed["items"]
+    assert listed["draft"] is None and issued["case_no"] == case_no
+    assert issued["number"] == done["documents"][0]["number"]
+    detail = api.call("get", f"/rosters/{issued['number']}", "reviewer-001")
+    assert detail["households"] == 2 and detail["problems"] == []
+    assert detail["total"] == f"{sum(b.amount for b in register):.2f}"
+    conflict = api.call("post", "/rosters", "reviewer-001", 409, json=start)["error"]
+    assert conflict["message"] == "每月花名册只能生成一次，已生成的不能修改"
     workbook = api.call("get", issued["xlsx_url"].removeprefix("/api/v1"), "auditor")
     assert workbook.mimetype == XLSX and hashlib.sha256(workbook.data).hexdigest() == issued["xlsx_sha256"]
     pdf = api.call("get", issued["pdf_url"].removeprefix("/api/v1"), "reviewer-001")
     assert pdf.mimetype == "application/pdf"
     api.call("get", f"/rosters/{issued['number']}", "reviewer-002", 404)
     api.call("get", f"/rosters/{issued['number']}/xlsx", "leader-002", 404)
+
+
+def test_the_roster_pages_in_english_show_chinese_only_in_the_data(app, client, at_monday):
+    """The roster's pages, its tasks and its case in English (the i18n crawl's rule), at each step: sent back,
+    drawn up again, issued; and the next month waiting for the leader."""
+    two_households_approved(app, at_monday)
+    leftovers = {}
+
+    def check(username: str, paths: list[str]) -> None:
+        data = _data_texts(app)
+        login(client, username)
+        for path in paths:
+            response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200 and '<html lang="en">' in html, (username, path)
+            match = CJK.search(chrome := _chrome(html, data))
+            if match:
+                leftovers[f"{username} {path}"] = chrome[max(0, match.start() - 40):match.end() + 40]
+
+    with clock.frozen(DECIDED):
+        with app.app_context():
+            factory, svc = db.factory(), services.get()
+            january = drive.roster(factory, svc, "2027-01", approve=False)
+        check("leader-001", ["/rosters/", f"/tasks/{drive.open_task(factory, january).id}", f"/cases/{january}"])
+        with app.app_context():
+            drive.do(factory, svc, january, "leader-001", f.roster_approval("send_back"))
+        check("reviewer-001", ["/rosters/", f"/tasks/{drive.open_task(factory, january).id}", f"/cases/{january}"])
+        with app.app_context():
+            drive.do(factory, svc, january, "reviewer-001", f.roster_redo())
+            drive.do(factory, svc, january, "leader-001", f.roster_approval())
+            number = db.session().scalars(select(Document.number).where(Document.kind == "payment_roster")).one()
+        check("reviewer-001", ["/rosters/?month=2027-01", f"/rosters/{number}", f"/cases/{january}", "/tasks/"])
+        check("auditor", [f"/cases/{january}", f"/rosters/{number}", "/rosters/?township=640104001&month=2027-01"])
+    with clock.frozen(DECIDED + timedelta(days=28)), app.app_context():
+        february = drive.roster(factory, svc, "2027-02", approve=False)
+    with clock.frozen(DECIDED + timedelta(days=28)):
+        check("leader-001", ["/rosters/?month=2027-02", "/tasks/", f"/cases/{february}"])
+    assert not leftovers, leftovers

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.drive import approved, start
+from tests import scans
+from tests.drive import approved, roster, start
 from tests.drive import user as drive_user
 from tests.webapp.web import csrf, login
-from webapp import db, services
-from workflows import clock, roster, spot_checks, visits
-from workflows.store import Benefit, Document, HumanTask
+from webapp import db, services, worker
+from workflows import anchors, attachments, clock, jobs, relatives, spot_checks, visits
+from workflows.store import Benefit, Case, Document, HumanTask, PaymentRoster, unit_of_work
 
 USERS = {"anon": None, "clerk": "clerk-001", "investigator": "investigator-001", "reviewer": "reviewer-001",
          "leader": "leader-001", "other": "clerk-002", "auditor": "auditor", "admin": "admin"}
@@ -25,6 +26,7 @@ CASE = {**ALL, **LOGIN, "other": 404}
 CLERK_TASK = {"anon": 302, "clerk": 200, "investigator": 403, "reviewer": 403, "leader": 403, "other": 404,
               "auditor": 403, "admin": 403}
 AUDIT = {**dict.fromkeys(USERS, 403), "anon": 302, "auditor": 200, "admin": 200}
+NOT_AUDIT = {k: v for k, v in AUDIT.items() if k not in ("auditor", "admin")}
 WINDOW = {**dict.fromkeys(USERS, 403), "anon": 302, "clerk": 200, "other": 200}
 PUBLISHERS = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 200, "leader": 200}
 LEADER = {**dict.fromkeys(USERS, 403), "anon": 302, "leader": 200}
@@ -35,14 +37,14 @@ OBJECTION = {"anon": 302, "clerk": 422, "investigator": 403, "reviewer": 422, "l
 EXTENSION = {"anon": 302, "clerk": 403, "investigator": 403, "reviewer": 403, "leader": 422, "other": 404,
              "auditor": 403, "admin": 403}
 # 在保家庭: a review is started by the township's clerk (posted empty: 422); the county roles see the
-# household but start nothing (403). 发放花名册: the township's leader and reviewer issue (posted
-# without the confirmation: 422); county auditors and admins only read. Another township's roster
-# is not found (404 for its reviewer, tested in test_life_after_approval_web); clerk-002 is turned
-# away by role first.
+# household but start nothing (403). 发放花名册: the township's reviewer draws a month's roster up
+# (posted without the confirmation: 422) and its leader approves it from the task queue; both read the
+# rosters, county auditors and admins only read. Another township's roster is not found (404 for its
+# reviewer, tested in test_life_after_approval_web); clerk-002 is turned away by role first.
 START_REVIEW = {**OBJECTION, "reviewer": 403}
 ROSTER_VIEW = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 200, "leader": 200, "auditor": 200,
                "admin": 200}
-ROSTER_ISSUE = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 422, "leader": 422}
+ROSTER_START = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 422}
 # Retrying a case with no failed 核对, or publishing with no case waiting: 409 → flashed, redirected.
 RETRY = {"anon": 302, "clerk": 302, "investigator": 302, "reviewer": 302, "leader": 302, "other": 404,
          "auditor": 403, "admin": 302}
@@ -58,9 +60,37 @@ RESERVE_MOVE = {**dict.fromkeys(USERS, 403), "anon": 302, "leader": 422}
 VISIT_RECORD = {"anon": 302, "clerk": 422, "investigator": 422, "reviewer": 422, "leader": 422, "other": 403,
                 "auditor": 403, "admin": 403}
 VISIT_SYNC = {**dict.fromkeys(USERS, 302), "auditor": 403, "admin": 403}
+# 探访对象 by hand: the township's staff (their own township's page; posted empty: 422; ending another
+# township's target: 403); the monthly visit-rate report (Excel, PDF): the township's leader and reviewer
+# and the county roles. Over the API: 临时救助 (register: clerks; list: every case viewer), 备用金 (like
+# the page; another township's reserve: 404), 探访 (due list: township staff; rates: staff and county).
+VISIT_TARGETS = {**dict.fromkeys(USERS, 200), "anon": 302, "auditor": 403, "admin": 403}
+VISIT_TARGET_ADD = {k: 422 if v == 200 else v for k, v in VISIT_TARGETS.items()}
+VISIT_TARGET_END = {**VISIT_RECORD}
+VISIT_REPORT = ROSTER_VIEW
+# 统计看板 (page, Excel, 督导通报 PDF): the township's leader and reviewer, and the county roles (the district).
+DASHBOARD = ROSTER_VIEW
+TEMP_CREATE = {"anon": 401, "clerk": 422, "investigator": 403, "reviewer": 403, "leader": 403, "other": 422,
+               "auditor": 403, "admin": 403}
+API_RESERVE_VIEW = {**ROSTER_VIEW, "anon": 401}
+API_RESERVE_MOVE = {**dict.fromkeys(USERS, 403), "anon": 401, "leader": 422, "other": 404}
+API_VISITS_DUE = {**dict.fromkeys(USERS, 200), "anon": 401, "auditor": 403, "admin": 403}
+# 材料扫描件: the township's staff attach to an open case (posted without a file: 422); county roles only read.
+ATTACH = {**OBJECTION, "investigator": 422, "leader": 422}
 REVERSED = {"township": "640104001", "decided_from": "2026-12-08", "decided_to": "2026-12-01"}
+# 流程版本: administrators only. Loading posted without files: 422; migrating to the version every case is on
+# already moves nothing: redirected back.
+ADMIN = {**dict.fromkeys(USERS, 403), "anon": 302, "admin": 200}
+# 近亲属备案: everybody keeps their own register ({staff} is clerk-001's; posted empty: 422); administrators
+# keep anybody's and county auditors read anybody's; other staff are turned away (403).
+RELATIVES_OF_CLERK = {**dict.fromkeys(USERS, 403), "anon": 302, "clerk": 200, "auditor": 200, "admin": 200}
+RELATIVES_KEEP = {**dict.fromkeys(USERS, 403), "anon": 302, "clerk": 422, "admin": 422}
 
 # endpoint → (method, path template, expected status per user); {case}, {task}, {doc}, {code} are filled in.
+# 后台任务: the township's reviewer and leader and the county roles ask for jobs (posted empty: 422); each
+# person sees only their own (the world's job is the reviewer's: anyone else's request finds nothing, 404).
+JOBS = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 200, "leader": 200, "auditor": 200, "admin": 200}
+OWN_JOB = {**JOBS, "leader": 404, "auditor": 404, "admin": 404}
 WEB = {
     "home.index": ("GET", "/", {**dict.fromkeys(USERS, 302)}),
     "auth.login": ("GET", "/login", ALL),
@@ -69,6 +99,16 @@ WEB = {
     "cases.document": ("GET", "/cases/{case}/documents/{doc}.pdf", CASE),
     "cases.verify": ("GET", "/cases/{case}/verify", AUDIT),
     "cases.diagram": ("GET", "/cases/{case}/diagram", AUDIT),
+    "cases.attachment": ("GET", "/cases/{open_case}/attachments/{attachment}", CASE),
+    "cases.dossier_zip": ("GET", "/cases/{case}/dossier.zip", AUDIT),
+    "audit.anchors_index": ("GET", "/audit/anchors", AUDIT),
+    "incidents.index": ("GET", "/incidents/", {**ALL, **LOGIN}),
+    "audit.anchor_pdf": ("GET", "/audit/anchors/{anchor}.pdf", AUDIT),
+    "audit.anchor_heads": ("GET", "/audit/anchors/{anchor}.json", AUDIT),
+    "jobs.index": ("GET", "/jobs/", JOBS),
+    "jobs.show": ("GET", "/jobs/{job}", OWN_JOB),
+    "jobs.progress": ("GET", "/jobs/{job}.json", OWN_JOB),
+    "jobs.result": ("GET", "/jobs/{job}/result", OWN_JOB),
     "tasks.queue": ("GET", "/tasks/", WORKERS),
     "tasks.escalated": ("GET", "/tasks/escalated", LEADER),
     "tasks.show": ("GET", "/tasks/{task}", CLERK_TASK),
@@ -88,10 +128,21 @@ WEB = {
     "window.new_temp_assistance": ("GET", "/window/temp-assistance", WINDOW),
     "reserve.index": ("GET", "/reserve/", RESERVE_VIEW),
     "visits.index": ("GET", "/visits/", {**ALL, **LOGIN}),
+    "visits.targets": ("GET", "/visits/targets", VISIT_TARGETS),
+    "visits.report_workbook": ("GET", "/visits/report.xlsx?month=2026-11", VISIT_REPORT),
+    "visits.report_document": ("GET", "/visits/report.pdf?month=2026-11", VISIT_REPORT),
+    "dashboard.index": ("GET", "/dashboard/", DASHBOARD),
+    "dashboard.export": ("GET", "/dashboard/export.xlsx?period=week&week=2026-W49", DASHBOARD),
+    "dashboard.report_document": ("GET", "/dashboard/report.pdf?period=month&month=2026-11", DASHBOARD),
     "public.verify": ("GET", "/verify/{code}", ALL),
     "static": ("GET", "/static/style.css", ALL),
     "health.healthz": ("GET", "/healthz", ALL),
     "health.readyz": ("GET", "/readyz", ALL),
+    "processes.index": ("GET", "/processes/", ADMIN),
+    "processes.show": ("GET", "/processes/{version}", ADMIN),
+    "relatives.index": ("GET", "/relatives/", {**ALL, **LOGIN}),
+    "relatives.staff": ("GET", "/relatives/staff", AUDIT),
+    "relatives.show": ("GET", "/relatives/staff/{staff}", RELATIVES_OF_CLERK),
 }
 # POSTs are checked only for who is turned away (a permitted user would change the case).
 WEB_POST = {
@@ -104,13 +155,26 @@ WEB_POST = {
     "reserve.move": ("/reserve/deposit", RESERVE_MOVE),
     "visits.record": ("/visits/{target}", VISIT_RECORD),
     "visits.sync": ("/visits/sync", VISIT_SYNC),
+    "visits.add_target": ("/visits/targets", VISIT_TARGET_ADD),
+    "visits.end_target": ("/visits/targets/{target}/end", VISIT_TARGET_END),
     "cases.record_objection": ("/cases/{case}/objections", OBJECTION),
     "cases.extend_deadline": ("/cases/{case}/extension", EXTENSION),
     "cases.retry_calls": ("/cases/{case}/retry", RETRY),
+    "cases.retry_timers": ("/cases/{case}/timers/retry", RETRY),  # nothing due: flashed, redirected
+    "cases.upload_attachment": ("/cases/{open_case}/attachments", ATTACH),
     "notices.publish": ("/notices/publish", {**PUBLISHERS, "reviewer": 302, "leader": 302}),
     "benefits.start_review": ("/benefits/{benefit}/reviews", START_REVIEW),
-    "rosters.issue": ("/rosters/", ROSTER_ISSUE),
+    "rosters.start": ("/rosters/", ROSTER_START),
     "spot_checks.draw": ("/spot-checks/", DRAW),
+    # anchoring and checking: turned away unless county auditor or administrator (who would make one)
+    "audit.make_anchor": ("/audit/anchors", NOT_AUDIT),
+    "audit.check_anchors": ("/audit/anchors/check", NOT_AUDIT),
+    "jobs.request_job": ("/jobs/", {k: 422 if v == 200 else v for k, v in JOBS.items()}),
+    "processes.upload": ("/processes/", {**ADMIN, "admin": 422}),
+    "processes.migrate": ("/processes/{version}/migrate", {**ADMIN, "admin": 302}),
+    "relatives.add": ("/relatives/staff/{staff}", RELATIVES_KEEP),
+    "relatives.set_id_no": ("/relatives/staff/{staff}/id-no", RELATIVES_KEEP),
+    "relatives.end": ("/relatives/{relative}/end", RELATIVES_KEEP),
 }
 API = {
     "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
@@ -130,6 +194,11 @@ API = {
     "api.roster_pdf": ("GET", "/api/v1/rosters/{roster}/pdf", {**ROSTER_VIEW, "anon": 401}),
     "api.list_spot_checks": ("GET", "/api/v1/spot-checks", {**AUDIT, "anon": 401}),
     "api.get_spot_check": ("GET", "/api/v1/spot-checks/{draw}", {**AUDIT, "anon": 401}),
+    "api.list_temp_assistance": ("GET", "/api/v1/temp-assistance", {**ALL, "anon": 401}),
+    "api.list_reserves": ("GET", "/api/v1/reserve", API_RESERVE_VIEW),
+    "api.get_reserve": ("GET", "/api/v1/reserve/640104001", {**API_RESERVE_VIEW, "other": 404}),
+    "api.visits_due": ("GET", "/api/v1/visits/due", API_VISITS_DUE),
+    "api.visit_rates": ("GET", "/api/v1/visits/rates", {**ALL, "anon": 401}),
 }
 API_POST = {
     "api.claim_task": "/api/v1/tasks/{task}/claim",
@@ -141,7 +210,10 @@ API_MESSAGES = {
     "api.record_objection": ("/api/v1/cases/{case}/objections", {**OBJECTION, "anon": 401}),
     "api.extend_deadline": ("/api/v1/cases/{case}/extension", {**EXTENSION, "anon": 401}),
     "api.start_review": ("/api/v1/benefits/{benefit}/reviews", {**START_REVIEW, "anon": 401}),
-    "api.issue_roster": ("/api/v1/rosters", {**ROSTER_ISSUE, "anon": 401}),
+    "api.start_roster": ("/api/v1/rosters", {**ROSTER_START, "anon": 401}),
+    "api.create_temp_assistance": ("/api/v1/temp-assistance", TEMP_CREATE),
+    "api.move_reserve": ("/api/v1/reserve/640104001/entries", API_RESERVE_MOVE),
+    "api.record_visit": ("/api/v1/visits/targets/{target}/visits", {**VISIT_RECORD, "anon": 401}),
 }
 API_DRAW = {**DRAW, "anon": 401}  # api.create_spot_check, posted REVERSED
 CREATE_DENIED = {"anon": 401, "investigator": 403, "reviewer": 403, "leader": 403, "auditor": 403, "admin": 403}
@@ -156,23 +228,36 @@ def world(app, at_monday):
         factory, svc = db.factory(), services.get()
         case_no = approved(factory, svc, at_monday)
         other = [f.member("赵雯婷", date(1990, 2, 3), seq=8, income="100")]
-        start(factory, svc, f.registration(other))
+        open_case = start(factory, svc, f.registration(other))
+        with unit_of_work(factory) as sess:  # a scan on the open case (before the anchor: it is in the chain)
+            attachment = attachments.attach(sess, drive_user(sess, "clerk-001"), open_case, scans.jpeg(), "身份证.jpg",
+                                            "id_cards", svc.store).id
         sess = db.session()
         doc = sess.scalars(select(Document).where(Document.kind == "approval_notice")).one()
         batch = sess.scalars(select(Document).where(Document.kind == "public_notice_list")).one()
         task = sess.scalars(select(HumanTask)).one()
         benefit = sess.scalars(select(Benefit)).one()
-        with clock.frozen(at_monday + timedelta(days=8)):  # January's roster, issued in December
-            issued = roster.issue(sess, drive_user(sess, "reviewer-001"), "640104001", "2027-01", svc)
+        with clock.frozen(at_monday + timedelta(days=8)):  # January's roster, drawn up and approved in December
+            roster(factory, svc, "2027-01")
+            issued = sess.scalars(select(PaymentRoster)).one()
         with clock.frozen(at_monday + timedelta(days=9)):  # the day after the decision
             decided = clock.today() - timedelta(days=1)
             drawn = spot_checks.draw(sess, drive_user(sess, "auditor"), "640104001", decided, decided, svc)
         target = visits.register_target(sess, drive_user(sess, "clerk-001"), "640104001",
-                                        f.id_number(date(1940, 1, 1), 5), "马老汉", "elderly")
+                                        f.id_number(date(1940, 1, 1), 5), "马老汉", "elderly", "孤寡老人，独居")
+        clerk = drive_user(sess, "clerk-001")  # a near relative in none of the cases
+        relative = relatives.register(sess, clerk, clerk.id, {"id_no": f.id_number(date(1950, 5, 5), 7),
+                                                              "name": "李大伯", "relation": "parent_sibling"})
+        anchor = anchors.make_anchor(sess)
+        job = jobs.request_job(sess, drive_user(sess, "reviewer-001"), "roster_export", {"year": "2027"}).id
         sess.commit()
-        return {"case": case_no, "doc": doc.number, "code": doc.verify_code, "task": task.id, "batch": batch.number,
+        worker.run_all_jobs()  # done: its zip is there to download
+        return {"anchor": anchor.id, "case": case_no, "doc": doc.number, "code": doc.verify_code, "task": task.id,
+                "batch": batch.number,
                 "benefit": benefit.id, "roster": issued.pdf_number, "draw": drawn.id,
-                "target": target.id}
+                "target": target.id, "open_case": open_case, "attachment": attachment,
+                "version": sess.get(Case, task.case_id).spec_hash, "staff": clerk.id, "relative": relative.id,
+                "job": job}
 
 
 def _code(resp) -> int:

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import drive, pgserver
 from tests import factories as f
-from tests import pgserver
 from tests.workflows.test_engine_flow import do, start, tick, to_decision, to_review
 from workflows import backup, clock, engine, replay, roster
 from workflows.documents import DocumentStore
@@ -40,21 +40,20 @@ def empty_db(request, tmp_path):
 
 
 def _cases(factory, services, at_monday) -> list[str]:
-    """An approved case (with a benefit and a payment roster), a refused one, one in progress."""
+    """An approved case (with a benefit), the payment roster that pays it (its own case), a refused one, one
+    in progress."""
     approved = to_decision(factory, services)
     tick(factory, services, at_monday + timedelta(days=8))
     with clock.frozen(at_monday + timedelta(days=8)):
         do(factory, services, approved, "leader-001", f.leader())
-        with unit_of_work(factory) as sess:
-            leader = sess.scalars(select(User).where(User.username == "leader-001")).one()
-            roster.issue(sess, leader, "640104001", "2027-01", services)
+        paid = drive.roster(factory, services, "2027-01")
     refused = to_review(factory, services, f.registration(members=[f.member("钱多", f.date(1970, 2, 2), "self", "5000",
                                                                            seq=9)]))
     do(factory, services, refused, "reviewer-001", f.review("propose_refuse"))
     do(factory, services, refused, "leader-001", f.leader("reject", "收入超过标准"))
     open_case = start(factory, services, f.registration(members=[f.member("孙立", f.date(1980, 3, 3), "self", "100",
                                                                           seq=11)]))
-    return [approved, refused, open_case]
+    return [approved, paid, refused, open_case]
 
 
 def test_a_restored_backup_replays_every_case_and_its_documents(factory, services, at_monday, empty_db, tmp_path):
@@ -62,7 +61,7 @@ def test_a_restored_backup_replays_every_case_and_its_documents(factory, service
     archive = tmp_path / "backup.tar.gz"
     source_engine = factory.kw["bind"]
     manifest = backup.backup(source_engine, services.store.root, archive)
-    assert manifest["tables"]["case_record"]["rows"] == 3 and manifest["documents"]
+    assert manifest["tables"]["case_record"]["rows"] == 4 and manifest["documents"]
     restored_docs = DocumentStore(tmp_path / "restored-documents")
     backup.restore(archive, empty_db, restored_docs.root)
     restored = make_session_factory(empty_db)

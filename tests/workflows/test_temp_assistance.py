@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tests import factories as f
 from tests.workflows.test_engine_flow import case_row, check, do, open_task, tick, user
-from workflows import clock, queries, replay, reserve, rules, temp_assistance
+from workflows import clock, engine, queries, replay, reserve, rules, temp_assistance
 from workflows.errors import Conflict, Forbidden, Invalid
 from workflows.store import Case, CaseEvent, Document, HumanTask, OutsideCall, ReserveEntry, unit_of_work
 
@@ -290,5 +290,67 @@ def test_the_window_registers_and_an_applicant_has_one_case_at_a_time(factory, s
     with unit_of_work(factory) as sess:
         case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
         assert sess.scalars(select(OutsideCall.kind).where(OutsideCall.case_id == case.id)).all() == ["economic_check"]
+        assert sess.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).all() == []
+    assert verified(factory, services, case_no)
+
+
+def follow_up() -> dict:
+    return {"follow_up": "chased", "follow_up_note": "已电话督促区核对中心，预计两个工作日内出具结果。"}
+
+
+def open_tasks(factory, case_no: str) -> list[HumanTask]:
+    with unit_of_work(factory) as sess:
+        return queries.case_open_tasks(sess, case_row(factory, case_no))
+
+
+def test_a_check_unanswered_at_the_paperwork_deadline_opens_a_follow_up_for_the_leader(factory, services, at_monday):
+    deposit(factory, "5000.00")
+    case_no = start(factory, services)
+    do(factory, services, case_no, "leader-001", decide(amount="1000.00"))
+    assert not check(factory, services, case_no, failing=("tax",))  # the 核对 fails: an incident, no task
+    assert open_tasks(factory, case_no) == []
+    deadline = rules.add_working_days(date(2026, 11, 30), 20)
+    assert tick(factory, services, datetime.combine(deadline, time(23, 0), clock.CHINA_TZ)) == 0
+    after = datetime.combine(deadline + timedelta(days=1), time(0, 1), clock.CHINA_TZ)
+    assert tick(factory, services, after) == 1
+    (task,) = open_tasks(factory, case_no)
+    assert (task.task_spec, task.role, task.title) == ("check_overdue", "leader", "督办：补办核对逾期")
+    assert task.escalated_at == after  # listed on 逾期督办 at once
+    case = case_row(factory, case_no)
+    assert case.status == "PAPERWORK" and case.amount_total == Decimal("1000.00")
+    with pytest.raises(Forbidden):
+        do(factory, services, case_no, "reviewer-001", follow_up())
+    with clock.frozen(after + timedelta(hours=9)):
+        do(factory, services, case_no, "leader-001", follow_up())
+        assert open_tasks(factory, case_no) == []
+        with unit_of_work(factory) as sess:  # the case still waits for its 核对
+            call = sess.scalars(select(OutsideCall).where(OutsideCall.case_id == case.id)).one()
+            assert call.status == "incident"
+        assert check(factory, services, case_no)  # the incident's retry succeeds
+    (task,) = open_tasks(factory, case_no)
+    assert task.task_spec == "paperwork"
+    assert task.escalated_at is not None  # its deadline has passed too: flagged as it opens
+    do(factory, services, case_no, "reviewer-001", paperwork())
+    assert case_row(factory, case_no).status == "PAID"
+    assert verified(factory, services, case_no)
+
+
+def test_a_follow_up_still_open_when_the_case_is_paid_is_closed_with_it(factory, services, at_monday):
+    deposit(factory, "5000.00")
+    case_no = start(factory, services)
+    do(factory, services, case_no, "leader-001", decide(amount="1000.00"))
+    deadline = rules.add_working_days(date(2026, 11, 30), 20)
+    later = datetime.combine(deadline + timedelta(days=1), time(9), clock.CHINA_TZ)
+    assert tick(factory, services, later) == 1
+    with clock.frozen(later):
+        assert check(factory, services, case_no)  # the answer comes before the leader followed up
+    tasks = {t.task_spec: t for t in open_tasks(factory, case_no)}
+    assert set(tasks) == {"check_overdue", "paperwork"}
+    assert data_of(factory, case_no)["economic_check"]  # the case's data is the main path's
+    with clock.frozen(later), unit_of_work(factory) as sess:
+        engine.complete_task(sess, user(sess, "reviewer-001"), tasks["paperwork"].id, paperwork(), services)
+    case = case_row(factory, case_no)
+    assert case.status == "PAID" and open_tasks(factory, case_no) == []
+    with unit_of_work(factory) as sess:
         assert sess.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).all() == []
     assert verified(factory, services, case_no)

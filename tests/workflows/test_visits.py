@@ -49,9 +49,10 @@ def test_key_people_are_visited_monthly_and_the_rate_is_reported(factory, servic
         for who in ("clerk-002", "auditor"):
             with pytest.raises(Forbidden):
                 visits.register_target(sess, user(sess, who), TOWN, f.id_number(date(1941, 1, 1), 7), "某某", "other")
-        with pytest.raises(Invalid):  # already a target
+        with pytest.raises(Invalid) as twice:  # already a target
             visits.register_target(sess, user(sess, "clerk-001"), TOWN, f.id_number(date(1940, 1, 1), 5), "马老汉",
-                                   "elderly")
+                                   "elderly", "孤寡老人，独居")
+        assert twice.value.details == {"id_no": "该人员已是本乡镇（街道）的探访对象"}
     assert month_targets(factory, "2026-12") == {
         "李建国": ("severe", "register"), "李小明": ("minor", "register"), "马老汉": ("elderly", "manual")}
     assert rate(factory) | {"target_rate": None} == {
@@ -76,7 +77,7 @@ def test_key_people_are_visited_monthly_and_the_rate_is_reported(factory, servic
 def test_a_wrong_visit_record_is_refused(factory, services, at_monday, changes, error_field):
     with unit_of_work(factory) as sess, clock.frozen(DEC10):
         visits.register_target(sess, user(sess, "clerk-001"), TOWN, f.id_number(date(1940, 1, 1), 5), "马老汉",
-                               "elderly")
+                               "elderly", "孤寡老人，独居")
     with pytest.raises(Invalid) as refused:
         visit(factory, "马老汉", **changes)
     assert error_field in refused.value.details
@@ -106,15 +107,73 @@ def test_targets_end_when_the_household_leaves_the_register(factory, services, a
     with unit_of_work(factory) as sess, clock.frozen(DEC10):
         visits.sync_targets(sess, TOWN)
         visits.register_target(sess, user(sess, "clerk-001"), TOWN, f.id_number(date(1940, 1, 1), 5), "马老汉",
-                               "elderly")
+                               "elderly", "孤寡老人，独居")
     assert set(month_targets(factory, "2026-12")) == {"李小明", "马老汉"}
     with unit_of_work(factory) as sess:
         sess.scalars(select(Benefit)).one().status = "TERMINATED"
     with unit_of_work(factory) as sess:
         assert visits.sync_targets(sess, TOWN, date(2027, 1, 15)) == {"added": 0, "ended": 1}
-        visits.end_target(sess, user(sess, "clerk-001"), target_id(factory, "马老汉"), date(2027, 1, 31))
+        visits.end_target(sess, user(sess, "clerk-001"), target_id(factory, "马老汉"), date(2027, 1, 31),
+                          "迁往外地子女家居住")
     assert set(month_targets(factory, "2027-01")) == {"李小明", "马老汉"}  # still due for part of January
     assert month_targets(factory, "2027-02") == {}
     with pytest.raises(Invalid):
         rate(factory, "2027-13")
     assert rate(factory, "2027-02")["rate"] == Decimal("1.0000")  # nobody to visit
+
+
+LEFT_BEHIND = f.id_number(date(2015, 3, 4), 9)
+
+
+def end(factory, who: str = "clerk-001", last_day: date | None = date(2026, 12, 20), reason: str = "随父母迁往外地"):
+    with unit_of_work(factory) as sess, clock.frozen(DEC10):
+        return visits.end_target(sess, user(sess, who), target_id(factory, "小芳"), last_day, reason)
+
+
+@pytest.mark.parametrize(("changes", "error_field"), [
+    ({"note": ""}, "note"),  # a reason is required
+    ({"category": "rich"}, "category"),
+    ({"id_no": "640104201503040000"}, "id_no"),  # wrong check character
+    ({"name": " "}, "name"),
+])
+def test_a_target_registered_by_hand_needs_a_category_and_a_reason(factory, at_monday, changes, error_field):
+    given = {"id_no": LEFT_BEHIND, "name": "小芳", "category": "left_behind", "note": "村委会报告：父母外出务工"}
+    given |= changes
+    with unit_of_work(factory) as sess, pytest.raises(Invalid) as refused:
+        visits.register_target(sess, user(sess, "clerk-001"), TOWN, **given)
+    assert set(refused.value.details) == {error_field}
+
+
+def test_a_target_is_registered_and_ended_by_hand_with_who_when_and_why(factory, services, at_monday):
+    approved(factory, services)
+    with unit_of_work(factory) as sess, clock.frozen(DEC10):
+        visits.sync_targets(sess, TOWN)
+        made = visits.register_target(sess, user(sess, "investigator-001"), TOWN, LEFT_BEHIND.lower(), "小芳",
+                                      "left_behind", "村委会报告：父母外出务工，随祖母生活")
+        assert (made.source, made.since, made.registered_by_id) == ("manual", date(2026, 12, 10),
+                                                                     user(sess, "investigator-001").id)
+        assert made.id_no == LEFT_BEHIND  # normalised
+    visit(factory, "小芳", on=date(2026, 12, 10))
+    with unit_of_work(factory) as sess, clock.frozen(DEC10), pytest.raises(Invalid) as register:
+        visits.end_target(sess, user(sess, "clerk-001"), target_id(factory, "李小明"), reason="已成年")
+    assert "在保登记簿" in register.value.message("zh")  # register-derived targets end with the register
+    with pytest.raises(Forbidden):
+        end(factory, who="clerk-002")
+    for last_day, reason, field in ((date(2026, 12, 9), "迁出", "last_day"), (date(2026, 12, 20), " ", "reason")):
+        with pytest.raises(Invalid) as refused:
+            end(factory, last_day=last_day, reason=reason)
+        assert set(refused.value.details) == {field}
+    ended = end(factory)
+    assert ended.until == date(2026, 12, 20)
+    assert ended.note == ("村委会报告：父母外出务工，随祖母生活\n"
+                          "2026-12-10 凤凰北街街道窗口 结束探访（最后探访日 2026-12-20）：随父母迁往外地")
+    assert month_targets(factory, "2026-12")["小芳"] == ("left_behind", "manual")  # due in December still
+    assert "小芳" not in month_targets(factory, "2027-01")
+    with unit_of_work(factory) as sess, clock.frozen(datetime(2026, 12, 21, 9, tzinfo=clock.CHINA_TZ)):
+        with pytest.raises(Invalid):  # ended already
+            visits.end_target(sess, user(sess, "clerk-001"), ended.id, reason="重复")
+        page = visits.targets_of_township(sess, user(sess, "leader-001"), TOWN, date(2026, 12, 1))
+        assert [t.name for t in page["ended"]] == ["小芳"] and "小芳" not in [t.name for t in page["active"]]
+        assert page["staff"][ended.registered_by_id].username == "investigator-001"
+        with pytest.raises(Forbidden):
+            visits.targets_of_township(sess, user(sess, "auditor"), TOWN, date(2026, 12, 1))

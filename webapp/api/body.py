@@ -6,6 +6,7 @@ from werkzeug.exceptions import BadRequest
 
 from workflows.errors import Invalid
 from workflows.forms import FORM_KEY
+from workflows.queries import MAX_PAGE
 
 
 def json_body():
@@ -25,10 +26,11 @@ def json_object() -> dict:
 
 
 def page_arg() -> int:
-    """The ``page`` query parameter (a positive integer, 1 by default); 422 if malformed."""
+    """The ``page`` query parameter (1 … ``queries.MAX_PAGE``, 1 by default); 422 if malformed or too large."""
     raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise Invalid("page 必须是正整数", "page must be a positive integer", {"page": "must be a positive integer"})
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise Invalid(f"page 必须是 1 到 {MAX_PAGE} 之间的整数", f"page must be an integer from 1 to {MAX_PAGE}",
+                      {"page": f"1 … {MAX_PAGE}"})
     return int(raw)
 
 

@@ -1,9 +1,11 @@
 """Component schemas of the benefit register and the payment rosters (beside ``benefits.py`` and
-``rosters.py``, which produce these shapes), and the request bodies of the review process's forms."""
+``rosters.py``, which produce these shapes), and the request bodies of the review and roster
+processes' forms."""
 
 from workflows.forms import form_ids, load_form
 from workflows.queries import BENEFIT_STATUSES
 from workflows.reviews import PROCESS as REVIEW_PROCESS
+from workflows.roster_process import PROCESS as ROSTER_PROCESS
 
 from .form_schemas import form_body_schema
 from .schemas import DATE, DATETIME, MONEY, SHA256, nullable, obj, ref
@@ -61,6 +63,8 @@ def _roster() -> dict:
         "url": {"type": "string"},
         "xlsx_url": {"type": "string", "description": "The Excel workbook for the bank"},
         "pdf_url": {"type": "string", "description": "The printed roster"},
+        "case_no": {"type": ["string", "null"],
+                    "description": "The roster's case (drawn up, approved); null for a roster issued before"},
     }
 
 
@@ -68,6 +72,11 @@ def _draft() -> dict:
     return obj({"lines": {"type": "array", "items": ref("RosterLine")}, "households": {"type": "integer", "minimum": 0},
                 "persons": {"type": "integer", "minimum": 0}, "total": MONEY},
                "The month as it would be issued now (not written)")
+
+
+def roster_task_form_ids() -> list[str]:
+    """The forms of the roster process's user tasks."""
+    return [f for f in form_ids(ROSTER_PROCESS) if f != "start"]
 
 
 def review_task_form_ids() -> list[str]:
@@ -99,9 +108,13 @@ def components() -> dict:
         "RosterDraft": _draft(),
         "RosterList": obj({"township_code": {"type": "string"}, "month": nullable(MONTH),
                            "items": {"type": "array", "items": ref("Roster")},
-                           "draft": nullable(ref("RosterDraft"))}),
-        "RosterRequest": obj({"month": MONTH}),
+                           "draft": nullable(ref("RosterDraft")),
+                           "running_case_no": {"type": ["string", "null"],
+                                               "description": "With month: the roster case under way for it"}}),
+        "RosterRequest": form_body_schema(load_form(ROSTER_PROCESS, "start")),
     }
     for form_id in review_task_form_ids():
         out[f"ReviewTaskForm_{form_id}"] = form_body_schema(load_form(REVIEW_PROCESS, form_id))
+    for form_id in roster_task_form_ids():
+        out[f"RosterTaskForm_{form_id}"] = form_body_schema(load_form(ROSTER_PROCESS, form_id))
     return out

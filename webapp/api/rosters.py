@@ -1,24 +1,25 @@
-"""Monthly payment rosters (发放花名册): a month's preview and issued rosters, issuing one, its files.
+"""Monthly payment rosters (发放花名册): a month's preview and issued rosters, drawing one up, its files.
 
-The township's leaders and reviewers issue; county auditors and administrators read any township's
-(``township`` query parameter). Another township's roster is not found (404).
+The township's reviewer draws a month's roster up (its case starts; the township's leader approves it
+through the task endpoints, which issues it); the township's leaders and reviewers, county auditors and
+administrators read rosters (county roles: ``township`` query parameter). Another township's roster is
+not found (404).
 """
 
 from flask import Response, request, url_for
 
-from workflows import access, queries, roster
+from workflows import access, queries, roster, roster_process
 from workflows.errors import Forbidden, Invalid
 from workflows.store import PaymentRoster, User
 
 from .. import accesslog, db, services
 from ..downloads import XLSX, disposition, roster_filename
 from . import bp
-from .body import json_object
-from .serialize import iso, money
+from .body import json_object, locale
+from .serialize import iso, money, step_json
 from .tokens import api_user
 
-ISSUERS = roster.ISSUE_ROLES  # the township's leader or reviewer (as on the web: no issuing by admins)
-VIEWERS = (*roster.ISSUE_ROLES, *roster.VIEW_ROLES)
+VIEWERS = (*roster.WORK_ROLES, *roster.VIEW_ROLES)
 
 
 def _viewer() -> User:
@@ -47,8 +48,10 @@ def line_json(line) -> dict:
 
 
 def roster_json(found: PaymentRoster) -> dict:
-    """An issued roster's summary, with where to download its workbook and PDF."""
+    """An issued roster's summary, with where to download its workbook and PDF, and the case that issued it."""
+    case = roster_process.case_of(db.session(), found)
     return {
+        "case_no": case.case_no if case else None,
         "number": found.pdf_number, "township_code": found.township_code, "month": found.month,
         "issued_at": iso(found.issued_at), "households": found.households, "persons": found.persons,
         "total": money(found.total), "xlsx_sha256": found.xlsx_sha256,
@@ -75,7 +78,7 @@ def list_rosters():
     sess, township = db.session(), _township(user)
     month = request.args.get("month") or None
     issued = roster.issued(sess, township)
-    draft = None
+    draft = running = None
     if month is not None:
         lines = roster.draft(sess, township, month)  # Invalid (422) for a malformed month
         issued = [r for r in issued if r.month == month]
@@ -83,25 +86,19 @@ def list_rosters():
             sums = roster.totals(lines)
             draft = {"lines": [line_json(line) for line in lines], "households": sums["households"],
                      "persons": sums["persons"], "total": money(sums["amount"])}
-    return {"township_code": township, "month": month, "items": [roster_json(r) for r in issued], "draft": draft}
+            running = roster_process.running_case(sess, township, month)
+    return {"township_code": township, "month": month, "items": [roster_json(r) for r in issued], "draft": draft,
+            "running_case_no": running.case_no if running else None}
 
 
 @bp.route("/rosters", methods=["POST"])
-def issue_roster():
-    """Issue the township's roster for ``month`` once (its leader or reviewer): 201; 409 if issued already."""
-    user = api_user()
-    if user.role not in ISSUERS:
-        raise Forbidden("只有本乡镇（街道）的分管领导或审核人员可以生成发放花名册",
-                        "Only the township's leader or reviewer may issue the payment roster")
-    body = json_object()
-    unknown = {key: "不支持的字段" for key in body if key != "month"}
-    if unknown or not isinstance(body.get("month"), str):
-        raise Invalid("请求体应为 {\"month\": \"YYYY-MM\"}", "The body must be {\"month\": \"YYYY-MM\"}",
-                      {"month": "YYYY-MM", **unknown})
-    found = roster.issue(db.session(), user, user.township_code, body["month"], services.get())
+def start_roster():
+    """Draw up the township's roster for ``month`` (its reviewer): 201 with the roster's case, whose leader's
+    task (approve) issues it; 409 if the month is issued already or a roster for it is under way."""
+    result = roster_process.start(db.session(), api_user(), json_object(), services.get(), locale())
     db.commit()
-    detail = _detail(found)
-    return detail, 201, {"Location": detail["url"]}
+    body = step_json(db.session(), result)
+    return body, 201, {"Location": body["case"]["url"]}
 
 
 @bp.route("/rosters/<number>", methods=["GET"])

@@ -18,8 +18,10 @@ DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # A review case (dibao_review) ends REVIEWED, or EXITED after its 渐退 period; a spot check
-# (dibao_spot_check) ends CHECKED, or CHECK_PROBLEM when its finding went back to the case checked.
-STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED", "CHECKED", "CHECK_PROBLEM"]
+# (dibao_spot_check) ends CHECKED, or CHECK_PROBLEM when its finding went back to the case checked;
+# a payment roster (payment_roster) ends ROSTER_ISSUED or ROSTER_WITHDRAWN.
+STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED", "CHECKED", "CHECK_PROBLEM",
+            "ROSTER_ISSUED", "ROSTER_WITHDRAWN"]
 
 
 def ref(name: str) -> dict:

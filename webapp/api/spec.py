@@ -6,9 +6,12 @@ Paths are listed here; the schemas are in :mod:`.schemas` (responses) and :mod:`
 
 from functools import cache
 
+from workflows.queries import MAX_PAGE
+
 from ..downloads import XLSX
-from . import bp
-from .register_schemas import MONTH, review_task_form_ids
+from ..inputs import DB_INT_MAX
+from . import bp, life_schemas
+from .register_schemas import MONTH, review_task_form_ids, roster_task_form_ids
 from .register_schemas import components as register_components
 from .schemas import STATUSES, components, ref, task_form_ids
 from .spot_check_schemas import components as spot_check_components
@@ -25,7 +28,9 @@ ERRORS = {
 STATUS_TO_ERROR = {status: name for name, (status, _) in ERRORS.items()}
 CASE_NO = {"name": "case_no", "in": "path", "required": True, "schema": {"type": "string"}}
 TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
+PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}}
+# Ids in URLs are database INTEGERs; a larger number names nothing (404, webapp.inputs).
+DB_ID = {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX}
 
 
 def _json(schema: dict, description: str, media: str = "application/json") -> dict:
@@ -51,6 +56,8 @@ def _task_forms() -> dict:
     forms = [ref(f"TaskForm_{f}") for f in task_form_ids()]
     forms += [ref(f"ReviewTaskForm_{f}") for f in review_task_form_ids()]
     forms += [ref(f"SpotCheckTaskForm_{f}") for f in spot_check_task_form_ids()]
+    forms += [ref(f"TempTaskForm_{f}") for f in life_schemas.temp_task_form_ids()]
+    forms += [ref(f"RosterTaskForm_{f}") for f in roster_task_form_ids()]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
 
@@ -62,7 +69,9 @@ def _case_paths() -> dict:
     ]
     pdf = (200, "The PDF bytes", {"type": "string", "contentMediaType": "application/pdf"}, "application/pdf")
     number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
-    download = op("getDocument", "Download an issued document", pdf, (404,), parameters=[CASE_NO, number])
+    # 403: a payment roster's case is read only by those who may read rosters (township reviewer and leader,
+    # county roles); other cases answer 404 outside the user's township.
+    download = op("getDocument", "Download an issued document", pdf, (403, 404), parameters=[CASE_NO, number])
     return {
         "/cases": {
             "post": op("createCase", "Register an application (window clerks)",
@@ -72,9 +81,10 @@ def _case_paths() -> dict:
                       (422,), parameters=list_params),
         },
         "/cases/{case_no}": {"get": op("getCase", "One case with its data, open tasks and documents",
-                                       (200, "The case", ref("CaseDetail")), (404,), parameters=[CASE_NO])},
+                                       (200, "The case", ref("CaseDetail")), (403, 404), parameters=[CASE_NO])},
         "/cases/{case_no}/history": {"get": op("getHistory", "The case's hash-chained event log",
-                                               (200, "The events", ref("History")), (404,), parameters=[CASE_NO])},
+                                               (200, "The events", ref("History")), (403, 404),
+                                               parameters=[CASE_NO])},
         "/cases/{case_no}/replay": {"get": op("replayCase", "Replay and verify the case (county auditors, admins)",
                                               (200, "The verdict", ref("Replay")), (403, 404), parameters=[CASE_NO])},
         "/cases/{case_no}/documents/{number}": {"get": download},
@@ -98,11 +108,11 @@ def _task_paths() -> dict:
         "/tasks": {"get": op("listTasks", "Your queue, most urgent first", (200, "A page of tasks", ref("TaskList")),
                              (403, 422), parameters=[views, PAGE])},
         "/tasks/{task_id}": {"get": op("getTask", "A task with its form and the case data",
-                                       (200, "The task", ref("TaskDetail")), (404, 409), parameters=[TASK_ID])},
+                                       (200, "The task", ref("TaskDetail")), (403, 404, 409), parameters=[TASK_ID])},
         "/tasks/{task_id}/claim": {"post": op("claimTask", "Claim the task", task_ok, (403, 404, 409),
                                               parameters=[TASK_ID])},
         "/tasks/{task_id}/unclaim": {"post": op("unclaimTask", "Give the task back to the queue", task_ok,
-                                                (404, 409), parameters=[TASK_ID])},
+                                                (403, 404, 409), parameters=[TASK_ID])},
         "/tasks/{task_id}/complete": {"post": op(
             "completeTask", "Complete the task with its form's data", (200, "What the step did", ref("StepResult")),
             (400, 403, 404, 409, 422), parameters=[TASK_ID], requestBody=_body(_task_forms()))},
@@ -110,7 +120,7 @@ def _task_paths() -> dict:
 
 
 def _benefit_paths() -> dict:
-    benefit_id = {"name": "benefit_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    benefit_id = {"name": "benefit_id", "in": "path", "required": True, "schema": DB_ID}
     params = [
         {"name": "status", "in": "query", "schema": {"enum": ["ACTIVE", "PHASING_OUT", "TERMINATED"]}},
         {"name": "township", "in": "query", "schema": {"type": "string"}, "description": "County roles: one township"},
@@ -142,9 +152,10 @@ def _roster_paths() -> dict:
             "get": op("listRosters", "The township's issued rosters; with month, that month's and its preview "
                       "(leaders, reviewers; county auditors and admins with township)",
                       (200, "Rosters", ref("RosterList")), (403, 422), parameters=params),
-            "post": op("issueRoster", "Issue the township's roster for a month, once (leaders, reviewers). 409 if "
-                       "it was issued already", (201, "The roster", ref("RosterDetail")), (400, 403, 409, 422),
-                       requestBody=_body(ref("RosterRequest"))),
+            "post": op("startRoster", "Draw up the township's roster for a month (its reviewer): the roster's "
+                       "case starts, and the leader's task (approve) issues it. 409 if the month was issued "
+                       "already or a roster for it is under way", (201, "What the step did", ref("StepResult")),
+                       (400, 403, 409, 422), requestBody=_body(ref("RosterRequest"))),
         },
         "/rosters/{number}": {"get": op("getRoster", "An issued roster with its lines and reconciliation",
                                         (200, "The roster", ref("RosterDetail")), (403, 404), parameters=[number])},
@@ -156,12 +167,12 @@ def _roster_paths() -> dict:
 
 
 def _spot_check_paths() -> dict:
-    draw_id = {"name": "draw_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    draw_id = {"name": "draw_id", "in": "path", "required": True, "schema": DB_ID}
     township = {"name": "township", "in": "query", "schema": {"type": "string"}, "description": "One township"}
     return {
         "/spot-checks": {
             "get": op("listSpotChecks", "County spot-check draws, newest first (county auditors, admins)",
-                      (200, "The draws", ref("SpotCheckDrawList")), (403,), parameters=[township]),
+                      (200, "The draws", ref("SpotCheckDrawList")), (403, 422), parameters=[township]),
             "post": op("drawSpotCheck", "Draw a sample of a township's decisions in a past period and start a "
                        "spot check of each (county auditors). 409 if the period overlaps an earlier draw of the "
                        "township or nothing was decided in it", (201, "The draw", ref("SpotCheckDrawDetail")),
@@ -193,12 +204,13 @@ def document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": {**_other_paths(), **_case_paths(), **_task_paths(), **_benefit_paths(), **_roster_paths(),
-                  **_spot_check_paths()},
+                  **_spot_check_paths(), **life_schemas.paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "POST /tokens with username and password"}},
             "responses": {name: _json(ref("Error"), text) for name, (_, text) in ERRORS.items()},
-            "schemas": {**components(), **register_components(), **spot_check_components()},
+            "schemas": {**components(), **register_components(), **spot_check_components(),
+                        **life_schemas.components()},
         },
     }
 

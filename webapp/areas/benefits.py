@@ -4,7 +4,7 @@ the reviews that fall due, and starting a review (due, or after a reported chang
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from workflows import access, clock, engine, queries, reviews
 from workflows.errors import Invalid
@@ -139,5 +139,5 @@ def start_review(benefit_id: int):
         posted = {"benefit_id": benefit_id, "values": values, "errors": err.details}
         return _render_due(posted, 422) if back == "due" else _render_detail(benefit_id, posted, 422)
     db.commit()
-    flash(f"已启动复核，案件编号 {result.case.case_no}", "success")
+    flash(gettext("已启动复核，案件编号 %(no)s", no=result.case.case_no), "success")
     return redirect(url_for("cases.detail", case_no=result.case.case_no))

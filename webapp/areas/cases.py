@@ -1,17 +1,19 @@
-"""Case pages: list, detail (status, flags, household, amount, history), document downloads, and what
-staff record on a case outside its tasks: objections, the time-limit extension, 核对 retries."""
+"""Case pages: list, detail (status, flags, household, amount, history), document downloads, the scans
+attached to a case (材料扫描件: upload, download), and what staff record on a case outside its tasks:
+objections, the time-limit extension, 核对 retries."""
 
 from dataclasses import asdict
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
-from workflows import access, access_log, clock, procedure, queries, replay, spot_checks
+from workflows import access, access_log, attachments, clock, incidents, procedure, queries, replay, spot_checks
 from workflows.errors import Invalid
 from workflows.forms import decode_web_form, initial_values
+from workflows.i18n import N_
 from workflows.store import ACTIVE_STATUSES
 
-from .. import accesslog, db, labels, readside, services, worker
+from .. import accesslog, db, dossier, downloads, labels, readside, services, worker
 from ..auth import account, roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -29,14 +31,15 @@ def index():
     cases = queries.case_list(db.session(), account(), status, text, page)
     return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
                            statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN", "REVIEWED",
-                                     "EXITED", "CHECKED", "CHECK_PROBLEM", "PAID"])
+                                     "EXITED", "CHECKED", "CHECK_PROBLEM", "PAID", "ROSTER_ISSUED",
+                                     "ROSTER_WITHDRAWN"])
 
 
 def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
     """The case page; after a refused objection or extension its form comes back as typed, with errors.
 
     Args:
-        posted: ``{"form": "objection" | "deadline_extension", "values": ..., "errors": ...}``.
+        posted: ``{"form": "objection" | "deadline_extension" | "attachment", "values": ..., "errors": ...}``.
     """
     sess, user, locale = db.session(), account(), str(get_locale())
     case = access.case_for(sess, user, case_no)
@@ -47,15 +50,17 @@ def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
             accesslog.log(user, "case_viewed", subject["subject"], case.case_no)
     history = readside.describe_messages(sess, case, queries.history_view(sess, case, locale), locale)
     forms = {form_id: _message_form(sess, case, user, form_id, posted) for form_id in readside.MESSAGE_FORMS}
-    checks = spot_checks.checks_about(sess, case)
+    checks, data = spot_checks.checks_about(sess, case), queries.case_data(sess, case)
     return render_template(
-        "cases/detail.html", case=case, data=queries.case_data(sess, case), history=history,
+        "cases/detail.html", case=case, data=data, history=history,
         documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
         benefit=queries.benefit_of_case(sess, case),
-        townships=queries.townships(sess), extras=readside.case_extras(sess, case, history),
+        townships=queries.townships(sess), extras=readside.case_extras(sess, case, history, locale),
         forms={k: v for k, v in forms.items() if v}, can_retry=user.role == "admin" or user.is_township_staff,
         accesses=access_log.for_case(sess, case) if user.role in access.AUDIT_ROLES else [],
         checks=checks, check_results=queries.spot_check_results(sess, checks), **subject,
+        attachments=attachments.panel(sess, case, user, data.get("required_materials")),
+        roster_view=readside.roster_view(sess, case, data),
     ), status
 
 
@@ -93,7 +98,7 @@ def _send(case_no: str, form_id: str, step, done: str):
         flash(err.message(str(get_locale())), "error")
         return _render_detail(case_no, {"form": form_id, "values": values, "errors": err.details}, 422)
     db.commit()
-    flash(done, "success")
+    flash(gettext(done), "success")
     return redirect(url_for("cases.detail", case_no=case_no))
 
 
@@ -101,14 +106,14 @@ def _send(case_no: str, form_id: str, step, done: str):
 @roles_required(*ALL_ROLES)
 def record_objection(case_no: str):
     """Record an objection received during the 公示 (clerk, reviewer): the case goes back to investigation."""
-    return _send(case_no, "objection", procedure.record_objection, "异议已登记，案件退回重新调查")
+    return _send(case_no, "objection", procedure.record_objection, N_("异议已登记，案件退回重新调查"))
 
 
 @bp.route("/<case_no>/extension", methods=["POST"])
 @roles_required(*ALL_ROLES)
 def extend_deadline(case_no: str):
     """Extend the case's time limit once, with a reason (leader)."""
-    return _send(case_no, "deadline_extension", procedure.extend_deadline, "办理期限已延长")
+    return _send(case_no, "deadline_extension", procedure.extend_deadline, N_("办理期限已延长"))
 
 
 @bp.route("/<case_no>/retry", methods=["POST"])
@@ -121,9 +126,23 @@ def retry_calls(case_no: str):
     db.commit()
     answered = worker.run_calls(worker.open_calls(case_id))
     if answered:
-        flash("外部核对已重试成功，核对结果已记入案件", "success")
+        flash(gettext("外部核对已重试成功，核对结果已记入案件"), "success")
     else:
-        flash("已重试，但外部核对仍未成功，请稍后再试或联系管理员", "error")
+        flash(gettext("已重试，但外部核对仍未成功，请稍后再试或联系管理员"), "error")
+    return redirect(url_for("cases.detail", case_no=case_no))
+
+
+@bp.route("/<case_no>/timers/retry", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def retry_timers(case_no: str):
+    """Fire the case's failing timer now, without waiting for its back-off (township staff, admin)."""
+    case = incidents.check_can_retry_timer(db.session(), account(), case_no)
+    case_id = case.id
+    db.session().rollback()  # the worker's own transaction locks and moves the case
+    if worker.fire_timers_of(case_id) is not None:
+        flash(gettext("已重试成功，案件已继续办理"), "success")
+    else:
+        flash(gettext("重试仍未成功（或暂无到期的定时事件），故障信息已更新，请排除原因后再试"), "error")
     return redirect(url_for("cases.detail", case_no=case_no))
 
 
@@ -153,6 +172,25 @@ def verify(case_no: str):
     return render_template("cases/verify.html", case=case, result=result)
 
 
+@bp.route("/<case_no>/dossier.zip")
+@roles_required(*access.AUDIT_ROLES)
+def dossier_zip(case_no: str):
+    """The case's audit dossier: report PDF, offline diagram, raw events, verdict, process sources, documents."""
+    sess = db.session()
+    case = access.case_for(sess, account(), case_no)
+    svc = services.get()
+    archive = dossier.build(sess, case, account(), svc.render, svc.store)
+    accesslog.log(account(), "dossier_exported", case, f"{case_no}-dossier.zip")
+    saved = downloads.disposition("attachment", f"{case_no}-dossier.zip", f"{case_no}审计卷宗.zip")
+    return Response(archive, mimetype="application/zip", headers={"Content-Disposition": saved})
+
+
+def _diagram_text() -> dict:
+    """The words of the diagram page's step line, in the user's language (webapp/static/diagram.js)."""
+    return {"kinds": dict(labels.Translated(labels.EVENTS)), "status": gettext("状态"),
+            "amount": gettext("，月保障金 %(amount)s 元", amount="{amount}"), "failed": gettext("流程图无法显示：")}
+
+
 @bp.route("/<case_no>/diagram")
 @roles_required(*access.AUDIT_ROLES)
 def diagram(case_no: str):
@@ -161,5 +199,36 @@ def diagram(case_no: str):
     case = access.case_for(sess, account(), case_no)
     accesslog.log(account(), "case_viewed", case, "diagram")
     payload = {"xml": queries.process_xml(sess, case), "steps": [asdict(s) for s in replay.trace(sess, case)],
-               "statuses": labels.STATUS}
+               "statuses": dict(labels.Translated(labels.STATUS)), "text": _diagram_text()}
     return render_template("cases/diagram.html", case=case, payload=payload)
+
+
+@bp.route("/<case_no>/attachments", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def upload_attachment(case_no: str):
+    """Attach a scan (材料扫描件) to the case: the township's staff, while the case is open."""
+    upload = request.files.get("file")
+    try:
+        attachments.attach(db.session(), account(), case_no, upload.read() if upload else b"",
+                           upload.filename if upload else "", request.form.get("material", ""), services.get().store)
+    except Invalid as err:
+        db.session().rollback()
+        flash(err.message(str(get_locale())), "error")
+        return _render_detail(case_no, {"form": "attachment", "values": {}, "errors": err.details}, 422)
+    db.commit()
+    flash(gettext("材料扫描件已上传"), "success")
+    return redirect(url_for("cases.detail", case_no=case_no, _anchor="attachments"))
+
+
+@bp.route("/<case_no>/attachments/<int:attachment_id>")
+@roles_required(*ALL_ROLES)
+def attachment(case_no: str, attachment_id: int):
+    """Download an attachment as a file to save (never shown inline), with the type detected on upload."""
+    case, row = attachments.attachment_for(db.session(), account(), case_no, attachment_id)
+    content = attachments.content_of(services.get().store, row)
+    accesslog.log(account(), "attachment_downloaded", case, f"attachment {row.id}")
+    saved = downloads.disposition("attachment", f"{case_no}-{row.id}{attachments.TYPES[row.content_type]}",
+                                  attachments.download_name(row))
+    return Response(content, mimetype=row.content_type, headers={
+        "Content-Disposition": saved, "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})

@@ -1,6 +1,7 @@
 """公示批次: the township's cases proposed for approval are published together, as one list PDF."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,7 +31,7 @@ def publish():
     """Publish every waiting case of the township as one batch (a second click finds none: 409)."""
     doc, cases = procedure.publish_notice_batch(db.session(), account(), services.get())
     db.commit()
-    flash(f"已发布公示批次 {doc.number}，共 {len(cases)} 户", "success")
+    flash(gettext("已发布公示批次 %(no)s，共 %(n)s 户", no=doc.number, n=len(cases)), "success")
     return redirect(url_for("notices.index"))
 
 

@@ -3,20 +3,22 @@ money in (拨入) and records money returned (退回). Payments are made only by
 case. The township's reviewer reads it; county auditors and administrators read any township's."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from workflows import queries, reserve
 from workflows.errors import Invalid
+from workflows.i18n import N_
 from workflows.store import User
 
 from .. import db
 from ..auth import account, roles_required
+from ..labels import yuan
 
 bp = Blueprint("reserve", __name__, url_prefix="/reserve")
 
 VIEWERS = reserve.VIEW_ROLES
 MOVERS = reserve.DEPOSIT_ROLES
-MOVES = {"deposit": (reserve.deposit, "已拨入备用金"), "refund": (reserve.refund, "已登记退回备用金")}
+MOVES = {"deposit": (reserve.deposit, N_("已拨入备用金")), "refund": (reserve.refund, N_("已登记退回备用金"))}
 
 
 def _township(user: User) -> str | None:
@@ -62,5 +64,6 @@ def move(kind: str):
         flash(err.message(locale), "error")
         return _render({"kind": kind, "values": values, "errors": err.details}, 422)
     db.commit()
-    flash(f"{done} ¥{entry.amount:,.2f}，余额 ¥{entry.balance_after:,.2f}", "success")
+    flash(gettext("%(done)s %(amount)s，余额 %(balance)s", done=gettext(done), amount=yuan(entry.amount),
+                  balance=yuan(entry.balance_after)), "success")
     return redirect(url_for("reserve.index"))

@@ -1,22 +1,24 @@
-"""发放花名册: the township's monthly payment roster — preview a month, issue it once (the township's
-leader or reviewer), download the Excel workbook for the bank and the printed PDF. County auditors
-and administrators read the rosters of any township."""
+"""发放花名册: the township's monthly payment roster — preview a month, draw it up (the township's
+reviewer: its case starts, and the leader approves it from the task queue, which issues it once),
+download the Excel workbook for the bank and the printed PDF. County auditors and administrators
+read the rosters of any township."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
-from workflows import access, clock, queries, roster, rules
+from workflows import access, clock, queries, roster, roster_process, rules
 from workflows.errors import Conflict, Invalid
 from workflows.store import User
 
 from .. import accesslog, db, services
 from ..auth import account, roles_required
 from ..downloads import XLSX, disposition, roster_filename
+from ..labels import yuan
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 
-ISSUERS = roster.ISSUE_ROLES  # the township's leader or reviewer (the web offers no issuing to admins)
-VIEWERS = (*roster.ISSUE_ROLES, *roster.VIEW_ROLES)
+STARTERS = ("reviewer",)  # the township's reviewer draws it up; its leader approves it in the task queue
+VIEWERS = (*roster.WORK_ROLES, *roster.VIEW_ROLES)
 
 
 def next_month() -> str:
@@ -41,7 +43,7 @@ def _render_index(month: str, errors: dict | None = None, status: int = 200):
     sess, user = db.session(), account()
     township = _township(user)
     errors = dict(errors or {})
-    lines, issued_month, issued = [], None, []
+    lines, issued_month, issued, running = [], None, [], None
     if township:
         try:
             lines = roster.draft(sess, township, month)
@@ -49,12 +51,14 @@ def _render_index(month: str, errors: dict | None = None, status: int = 200):
             errors.setdefault("month", err.message(str(get_locale())))
             status = max(status, 422)
         issued_month = roster.find(sess, township, month) if not errors.get("month") else None
+        running = roster_process.running_case(sess, township, month) if not issued_month else None
         issued = roster.issued(sess, township)
     sums = roster.totals(lines)
     return render_template(
         "rosters/index.html", month=month, township=township, townships=queries.townships(sess),
         lines=lines, totals=sums, fingerprint=fingerprint(sums), issued_month=issued_month, issued=issued,
-        can_issue=user.role in ISSUERS, latest=next_month(), errors=errors,
+        issued_case=roster_process.case_of(sess, issued_month) if issued_month else None, running=running,
+        can_start=user.role in STARTERS, latest=next_month(), errors=errors,
     ), status
 
 
@@ -66,35 +70,38 @@ def index():
 
 
 @bp.route("/", methods=["POST"])
-@roles_required(*ISSUERS)
-def issue():
-    """Issue the month's roster once, after the issuer confirmed the preview they saw.
+@roles_required(*STARTERS)
+def start():
+    """Draw up the month's roster after the reviewer confirmed the preview they saw: its case starts
+    and the township's leader finds it in the task queue (审核花名册); approving it issues the roster.
 
-    Refused beside the fields: a malformed month, no confirmation, a preview that changed meanwhile,
-    nobody to pay. A month issued already is flashed with the engine's Conflict message.
+    Refused beside the fields: a malformed or too distant month, no confirmation, a preview that
+    changed meanwhile, nobody to pay. A month issued already or under way is flashed (Conflict).
     """
     sess, user, locale = db.session(), account(), str(get_locale())
     month = request.form.get("month", "").strip()
     if not request.form.get("confirm"):
-        return _render_index(month, {"confirm": "请勾选确认：已核对以上名单，生成后不能修改"}, 422)
+        return _render_index(month, {"confirm": gettext("请勾选确认：已核对以上名单，提交审核")}, 422)
     try:
         lines = roster.draft(sess, user.township_code, month)
-        if request.form.get("expected") != fingerprint(roster.totals(lines)):
-            flash("名单在您核对后发生了变化，请重新核对后再生成", "error")
+        sums = roster.totals(lines)
+        if request.form.get("expected") != fingerprint(sums):
+            flash(gettext("名单在您核对后发生了变化，请重新核对后再生成"), "error")
             return _render_index(month, status=409)
-        issued = roster.issue(sess, user, user.township_code, month, services.get())
+        result = roster_process.start(sess, user, {"month": month, "roster_confirm": True}, services.get(), locale)
     except Invalid as err:
         sess.rollback()
         flash(err.message(locale), "error")
         return _render_index(month, {"month": err.message(locale)}, 422)
-    except Conflict as err:  # issued already (a second click, or a colleague)
+    except Conflict as err:  # issued already, or under way (a second click, or a colleague)
         sess.rollback()
         flash(err.message(locale), "error")
         return redirect(url_for("rosters.index", month=month))
     db.commit()
-    flash(f"已生成 {month} 发放花名册 {issued.pdf_number}：{issued.households} 户 {issued.persons} 人，"
-          f"合计 ¥{issued.total:,.2f}", "success")
-    return redirect(url_for("rosters.show", number=issued.pdf_number))
+    flash(gettext("已提交 %(m)s 发放花名册审核（案件 %(no)s）：%(h)s 户 %(p)s 人，合计 %(t)s；分管领导审核同意后生成",
+                  m=month, no=result.case.case_no, h=sums["households"], p=sums["persons"], t=yuan(sums["amount"])),
+          "success")
+    return redirect(url_for("rosters.index", month=month))
 
 
 @bp.route("/<number>")
@@ -104,7 +111,8 @@ def show(number: str):
     sess = db.session()
     found = access.roster_for(db.session(), account(), number)
     return render_template("rosters/show.html", roster=found, problems=roster.reconcile(sess, found),
-                           townships=queries.townships(sess), doc=roster.pdf_document(sess, found))
+                           townships=queries.townships(sess), doc=roster.pdf_document(sess, found),
+                           case=roster_process.case_of(sess, found))
 
 
 @bp.route("/<number>.xlsx")

@@ -5,7 +5,7 @@ Administrators read the draws. The checks themselves are tasks of the auditor's 
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from workflows import queries, spot_checks
 from workflows.errors import DomainError, Invalid, NotFound
@@ -41,13 +41,13 @@ def _period(values: dict) -> tuple[date | None, date | None, dict]:
     """The period's two dates as typed, and a message beside each field that is missing or not a date."""
     errors, days = {}, []
     if not values["township"]:
-        errors["township"] = "请选择乡镇（街道）"
+        errors["township"] = gettext("请选择乡镇（街道）")
     for name in ("decided_from", "decided_to"):
         try:
             days.append(date.fromisoformat(values[name]))
         except ValueError:
             days.append(None)
-            errors[name] = "请填写日期（年-月-日）" if not values[name] else "日期格式应为 YYYY-MM-DD"
+            errors[name] = gettext("请填写日期（年-月-日）") if not values[name] else gettext("日期格式应为 YYYY-MM-DD")
     return days[0], days[1], errors
 
 
@@ -64,7 +64,7 @@ def draw():
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     decided_from, decided_to, errors = _period(values)
     if errors:
-        flash("请检查标出的栏目", "error")
+        flash(gettext("请检查标出的栏目"), "error")
         return _render_index(values, errors, 422)
     try:
         row = spot_checks.draw(sess, account(), values["township"], decided_from, decided_to, services.get())
@@ -76,7 +76,8 @@ def draw():
             details = {"township": err.message(locale)}
         return _render_index(values, details, 422 if isinstance(err, Invalid | NotFound) else err.status)
     db.commit()
-    flash(f"已抽取 {len(row.sample)} 件（共 {len(row.population)} 件），抽查任务已进入待办", "success")
+    flash(gettext("已抽取 %(k)s 件（共 %(n)s 件），抽查任务已进入待办", k=len(row.sample), n=len(row.population)),
+          "success")
     return redirect(url_for("spot_checks.show", draw_id=row.id))
 
 

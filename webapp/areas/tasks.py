@@ -2,13 +2,13 @@
 the district checks of every township); the leader also sees the escalated ones (逾期督办)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from workflows import access, engine, queries
-from workflows.errors import Conflict, Invalid
+from workflows.errors import Conflict, Invalid, StepFailed
 from workflows.forms import decode_web_form, initial_values
 
-from .. import accesslog, db, readside, services
+from .. import accesslog, db, errors, readside, services
 from ..auth import account, roles_required
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -59,6 +59,7 @@ def _render_task(task_id: str, posted=None, errors: dict | None = None, status: 
     return render_template(
         "tasks/task.html", task=human, case=case, data=data, form=form, values=values, errors=errors or {},
         townships=queries.townships(sess) if subject["subject"] else {}, **subject,
+        roster_view=readside.roster_view(sess, case, data),
     ), status
 
 
@@ -86,8 +87,12 @@ def complete(task_id: str):
         flash(err.message(str(get_locale())), "error")
         sess.rollback()
         return _render_task(task_id, request.form, err.details, 422)
+    except StepFailed as err:  # recorded as an incident; the form comes back as typed
+        errors.record_incident(err)
+        flash(err.message(str(get_locale())), "error")
+        return _render_task(task_id, request.form, {}, 500)
     db.commit()
-    flash(f"已办结：{human.title}（案件 {result.case.case_no}）", "success")
+    flash(gettext("已办结：%(task)s（案件 %(no)s）", task=gettext(human.title), no=result.case.case_no), "success")
     return redirect(url_for("tasks.queue"))
 
 

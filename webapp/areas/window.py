@@ -2,7 +2,7 @@
 recent cases."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from workflows import engine, queries, temp_assistance
 from workflows.errors import Conflict, Invalid
@@ -39,7 +39,7 @@ def new():
             flash(err.message(str(get_locale())), "error")
         else:
             db.commit()
-            flash(f"申请已登记，案件编号 {result.case.case_no}", "success")
+            flash(gettext("申请已登记，案件编号 %(no)s", no=result.case.case_no), "success")
             return redirect(url_for("cases.detail", case_no=result.case.case_no))
     return render_template(
         "window/new.html", form=form, values=values, errors=errors, new_rows=NEW_MEMBER_ROWS
@@ -71,6 +71,6 @@ def new_temp_assistance():
             flash(err.message(locale), "error")
         else:
             db.commit()
-            flash(f"临时救助申请已登记，案件编号 {result.case.case_no}", "success")
+            flash(gettext("临时救助申请已登记，案件编号 %(no)s", no=result.case.case_no), "success")
             return redirect(url_for("cases.detail", case_no=result.case.case_no))
     return render_template("window/new.html", form=form, values=values, errors=errors, new_rows=NEW_MEMBER_ROWS), status

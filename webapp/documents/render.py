@@ -100,6 +100,35 @@ DOCUMENT_KINDS = {
         "parts": {"rows": ("certificate_no", "holder_name", "holder_id_masked", "persons", "amount"),
                   "totals": ("households", "persons", "amount")},
     },
+    "visit_rate_report": {
+        "title_zh": "重点对象月探访率通报",
+        "title_en": "Monthly visit rate of key people",
+        "template": "visit_rate_report.html",
+        "required": ("scope_name", "month", "as_of", "rows", "totals", "generated_by"),
+        "parts": {"rows": ("township_name", "rate"), "totals": ("rate",)},
+    },
+    "supervision_report": {
+        "title_zh": "最低生活保障审核确认工作督导通报",
+        "title_en": "Supervision report on the minimum living guarantee procedure",
+        "template": "supervision_report.html",
+        "required": ("scope_name", "period_name", "period_label", "as_of", "rows", "totals", "generated_by"),
+        "dates": ("period_first", "period_last"),
+        "parts": {"rows": ("township_name", "received", "decided"), "totals": ("received", "decided")},
+    },
+    # Audit records (not issued to a household): the dossier report of a case and a printed chain anchor.
+    "audit_dossier": {
+        "title_zh": "案件审计卷宗",
+        "title_en": "Audit dossier of a case",
+        "template": "audit_dossier.html",
+        "required": ("case", "verdict", "timeline", "generated_by"),
+        "parts": {"case": ("case_no", "spec_hash", "head_hash")},
+    },
+    "chain_anchor": {
+        "title_zh": "办理事件哈希链锚点凭证",
+        "title_en": "Chain anchor of the case event logs",
+        "template": "chain_anchor.html",
+        "required": ("anchor_id", "root_groups", "cases", "anchored_at"),
+    },
 }
 
 

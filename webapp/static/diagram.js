@@ -7,8 +7,13 @@
   var slider = document.getElementById("step");
   var label = document.getElementById("step-label");
   var detail = document.getElementById("step-detail");
-  var KINDS = { application_submitted: "登记申请", task_completed: "办结环节", timer_fired: "时限到达",
-                document_issued: "出具文书", task_claimed: "认领任务", task_unclaimed: "退回任务" };
+  // The page passes its words in the user's language (payload.text); the offline copy in the dossier is Chinese.
+  var TEXT = payload.text || {
+    kinds: { application_submitted: "登记申请", task_completed: "办结环节", timer_fired: "时限到达",
+             document_issued: "出具文书", task_claimed: "认领任务", task_unclaimed: "退回任务" },
+    amount: "，月保障金 {amount} 元", status: "状态", failed: "流程图无法显示："
+  };
+  var KINDS = TEXT.kinds;
 
   function mark(id, cls) {
     if (registry.get(id)) { canvas.addMarker(id, cls); marked.push([id, cls]); }
@@ -32,9 +37,10 @@
     step.active.forEach(function (id) { done[id] = "active"; mark(id, "active"); });
     flowsBetween(done).forEach(function (el) { mark(el.id, "done"); });
     label.textContent = "#" + step.seq + " / " + payload.steps.length;
-    var amount = step.data.amount ? "，月保障金 " + step.data.amount.total + " 元" : "";
+    var amount = step.data.amount ? TEXT.amount.replace("{amount}", step.data.amount.total) : "";
     detail.textContent = step.at.replace("T", " ").slice(0, 16) + " · " + (KINDS[step.kind] || step.kind) +
-      (step.task_spec ? " · " + step.task_spec : "") + " · " + step.actor + " · 状态 " + (payload.statuses[step.status] || step.status || "") + amount;
+      (step.task_spec ? " · " + step.task_spec : "") + " · " + step.actor + " · " + TEXT.status + " " +
+      (payload.statuses[step.status] || step.status || "") + amount;
   }
 
   viewer.importXML(payload.xml).then(function () {
@@ -44,7 +50,7 @@
     show(Number(slider.value));
     document.body.setAttribute("data-diagram-ready", "true");
   }).catch(function (err) {
-    detail.textContent = "流程图无法显示：" + err.message;
+    detail.textContent = TEXT.failed + err.message;
   });
   slider.addEventListener("input", function () { show(Number(slider.value)); });
 })();

@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from .access_log import AccessLog
 from .anchor import ChainAnchor
 from .api_token import ApiToken
+from .attachment import CaseAttachment
 from .base import Base, utcnow
 from .benefit import Benefit, BenefitChange
 from .case import ACTIVE_STATUSES, Case
+from .case_member import CaseMember
 from .document import Document
 from .event import CaseEvent
 from .human_task import HumanTask
+from .incident import StepIncident
+from .job import BackgroundJob
 from .outside_call import OutsideCall
 from .person_index import PersonIndex
 from .process_spec import ProcessSpec
@@ -31,16 +35,18 @@ from .setting import Setting
 from .sim_record import SimEconomicRecord
 from .snapshot import CaseSnapshot
 from .spot_check import SpotCheckDraw
+from .staff_relative import StaffRelative
 from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 from .visit import Visit, VisitTarget
 
 __all__ = [
-    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "Base", "Benefit", "BenefitChange",
-    "Case", "CaseEvent",
+    "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "BackgroundJob", "Base", "Benefit",
+    "BenefitChange",
+    "Case", "CaseAttachment", "CaseEvent", "CaseMember",
     "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PaymentRoster", "PaymentRosterLine",
     "PersonIndex", "ProcessSpec", "ReserveAccount", "ReserveEntry", "Sequence",
-    "Setting", "SimEconomicRecord", "SpotCheckDraw",
+    "Setting", "SimEconomicRecord", "SpotCheckDraw", "StaffRelative", "StepIncident",
     "Township", "User", "Visit", "VisitTarget",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]

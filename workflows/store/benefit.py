@@ -20,7 +20,8 @@ class Benefit(Timestamped, Base):
     """One household's 低保 (its 低保证), from the approval that granted it."""
 
     __tablename__ = "benefit"
-    __table_args__ = (Index("ix_benefit_township_status", "township_code", "status"),)
+    # township + status lists; + next_review_on: the reviews-due count (migration 0012)
+    __table_args__ = (Index("ix_benefit_review_due", "township_code", "status", "next_review_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), unique=True)  # the granting application
@@ -45,9 +46,12 @@ class BenefitChange(Base):
     """One change of a benefit from a month on: granted, increased, reduced, phasing out, stopped."""
 
     __tablename__ = "benefit_change"
+    # A benefit's changes in month order: what a month pays (benefits.amount_in_month) and, read in index
+    # order, the months each change holds for the 统计看板 (dashboard_queries.register_by_month; 0015).
+    __table_args__ = (Index("ix_benefit_change_benefit_month", "benefit_id", "effective_month", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id"), index=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id"))
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))  # the case whose step made it
     event_seq: Mapped[int] = mapped_column(Integer)  # that step's event in the case history
     kind: Mapped[str] = mapped_column(String(16))  # granted | increase | reduce | phase_out | stop | unchanged

@@ -14,6 +14,7 @@ ACTIVE_STATUSES = (
     "REVIEW_STARTED", "PHASING_OUT",  # a review of a household on the benefit (dibao_review)
     "SPOT_CHECK",  # a county spot check of a decided case (dibao_spot_check)
     "EMERGENCY_DECISION", "PAPERWORK", "COUNTY_APPROVAL",  # temporary assistance (temp_assistance)
+    "ROSTER_REVIEWING", "ROSTER_PREPARING",  # a month's payment roster (payment_roster)
 )
 
 
@@ -21,7 +22,17 @@ class Case(Timestamped, Base):
     """One application. Summary columns are refreshed by every step, in the same transaction."""
 
     __tablename__ = "case_record"
-    __table_args__ = (Index("ix_case_township_status", "township_code", "status"),)
+    # ix_case_township_status_benefit: the open reviews of a township's benefits, from the index alone
+    # (reviews.count_due; 0012); ix_case_township_status (SQLite: + rowid) orders the case lists.
+    # + the 统计看板 and 督导通报 aggregates (workflows.dashboard_queries; 0015): received and decided in a
+    # period, and the open cases with their deadlines, by township, read from the index alone.
+    __table_args__ = (
+        Index("ix_case_township_status", "township_code", "status"),
+        Index("ix_case_township_status_benefit", "township_code", "status", "benefit_id"),
+        Index("ix_case_applied", "process_id", "applied_on", "township_code"),
+        Index("ix_case_decided", "process_id", "decided_on", "township_code", "status", "applied_on", "case_deadline"),
+        Index("ix_case_open_deadline", "process_id", "status", "township_code", "case_deadline"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)

@@ -12,7 +12,14 @@ class HumanTask(Base):
     """A READY user task of a case, with the role (lane) and township that may work it."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_human_task_queue", "township_code", "role", "due_on"),)
+    # The queue pages read these in order and stop after one page; their counts read the index only
+    # (migration 0012, P3 in docs/performance.md): a township's queue, the county roles' queue (every
+    # township), and the leader's escalated tasks.
+    __table_args__ = (
+        Index("ix_human_task_queue", "township_code", "role", "due_on", "created_at", "claimed_by_id"),
+        Index("ix_human_task_role_due", "role", "due_on", "created_at", "claimed_by_id"),
+        Index("ix_human_task_escalated", "township_code", "escalated_at", "role"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)

@@ -14,3 +14,7 @@ class ProcessSpec(Timestamped, Base):
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     process_id: Mapped[str] = mapped_column(String(64), index=True)
     sources: Mapped[str] = mapped_column(Text)  # JSON: {file name: XML text}
+    # A version an administrator loaded (workflows.upgrades) replaces the one it was loaded on top of
+    # for new cases; None for the versions of the deployed files in bpmn/.
+    based_on: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    loaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the administrator, as written

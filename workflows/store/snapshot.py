@@ -1,9 +1,11 @@
 """The serialized SpiffWorkflow state of a case: a cache of what the event log implies."""
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, CompressedText
+from .base import Base, CompressedText, UTCDateTime
 
 
 class CaseSnapshot(Base):
@@ -15,3 +17,6 @@ class CaseSnapshot(Base):
     serializer_version: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(CompressedText)  # stored compressed (bytes per case, issue 7 P7)
     digest: Mapped[str] = mapped_column(String(64))
+    # Set when a finished case's state was reduced to its final data and digest (workflows.retention):
+    # the full state is what replaying its events gives, so nothing is lost.
+    compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -25,6 +25,9 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The staff member's 身份证号 (optional): with their registered near relatives (staff_relative), what
+    # keeps them off cases of their own household (access.check_not_involved).
+    id_no: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
 
     @property
     def is_township_staff(self) -> bool:

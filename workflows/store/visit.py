@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamped, UTCDateTime
 
-CATEGORIES = ("elderly", "severe", "minor", "other")  # 独居/空巢老人, 重度残疾/重病, 困境儿童, 其他
+# 独居/空巢老人, 重度残疾/重病, 困境儿童, 留守儿童 (registered by hand, e.g. reported by the village), 其他
+CATEGORIES = ("elderly", "severe", "minor", "left_behind", "other")
 METHODS = ("home", "phone")  # 入户, 电话
 REGISTER, MANUAL = "register", "manual"
 
