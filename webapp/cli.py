@@ -154,11 +154,26 @@ def _cases_with_open_calls() -> list[str]:
         return list(sess.scalars(query))
 
 
-@click.command("retry-calls")
-@click.option("--case", "case_no", default=None, help="one case number")
-@click.option("--all", "all_cases", is_flag=True, help="every case with a failed outside call")
-@click.option("--user", "username", default="admin", show_default=True, help="the operator's account")
-@with_appcontext
+def _retry_command(name: str, what: str):
+    """The options every retry command takes: one case or all of them, as which operator."""
+    def wrap(func):
+        func = with_appcontext(func)
+        func = click.option("--user", "username", default="admin", show_default=True,
+                            help="the operator's account")(func)
+        func = click.option("--all", "all_cases", is_flag=True, help=f"every case with {what}")(func)
+        func = click.option("--case", "case_no", default=None, help="one case number")(func)
+        return click.command(name)(func)
+    return wrap
+
+
+def _operator(sess, username: str) -> User:
+    operator = sess.scalars(select(User).where(User.username == username)).first()
+    if operator is None:
+        _fail(f"未找到用户 {username}")
+    return operator
+
+
+@_retry_command("retry-calls", "a failed outside call")
 def retry_calls(case_no: str | None, all_cases: bool, username: str) -> None:
     """Retry failed outside calls (核对) at once; exit 1 if any is still failing."""
     if bool(case_no) == all_cases:
@@ -167,10 +182,7 @@ def retry_calls(case_no: str | None, all_cases: bool, username: str) -> None:
     for number in [case_no] if case_no else _cases_with_open_calls():
         try:
             with store.unit_of_work(db.factory()) as sess:
-                operator = sess.scalars(select(User).where(User.username == username)).first()
-                if operator is None:
-                    _fail(f"未找到用户 {username}")
-                calls = [c.id for c in procedure.retry_call(sess, operator, number)]
+                calls = [c.id for c in procedure.retry_call(sess, _operator(sess, username), number)]
         except DomainError as err:
             _fail(f"{number}：{err.message_zh}")
         answered = worker.run_calls(calls)
@@ -181,19 +193,13 @@ def retry_calls(case_no: str | None, all_cases: bool, username: str) -> None:
         sys.exit(1)
 
 
-@click.command("retry-timers")
-@click.option("--case", "case_no", default=None, help="one case number")
-@click.option("--all", "all_cases", is_flag=True, help="every case with a failing timer")
-@click.option("--user", "username", default="admin", show_default=True, help="the operator's account")
-@with_appcontext
+@_retry_command("retry-timers", "a failing timer")
 def retry_timers(case_no: str | None, all_cases: bool, username: str) -> None:
     """Fire failing timers (step incidents) at once, without their back-off; exit 1 if any still fails."""
     if bool(case_no) == all_cases:
         _fail("请指定 --case 案件编号 或 --all")
     with store.unit_of_work(db.factory()) as sess:
-        operator = sess.scalars(select(User).where(User.username == username)).first()
-        if operator is None:
-            _fail(f"未找到用户 {username}")
+        operator = _operator(sess, username)
         numbers = [case_no] if case_no else [n for inc, n in incidents.open_incidents(sess, operator, limit=10_000)
                                              if inc.kind == "timer"]
         try:

@@ -20,15 +20,19 @@ def _incidents(app) -> list[tuple]:
         return [(i.kind, i.attempts, i.resolved_by) for i in rows]
 
 
-def test_a_failing_step_keeps_the_form_and_shows_the_incident(app, client, at_monday):
+def _cosign_that_will_fail(app) -> tuple[str, str, list]:
+    """A case at the second investigator's co-signature, and the setting the step after it needs removed."""
     with app.app_context():
         factory, svc = db.factory(), services.get()
         sub = f.registration()
         case_no = accepted(factory, svc, sub)
         assert run_calls(factory, svc) == 1
         do(factory, svc, case_no, "investigator-001", f.investigate(sub["members"]))
-        task_id = open_task(factory, case_no).id
-        saved = _drop_setting(factory, "dibao.edge_ratio")
+        return case_no, open_task(factory, case_no).id, _drop_setting(factory, "dibao.edge_ratio")
+
+
+def test_a_failing_step_keeps_the_form_and_shows_the_incident(app, client, at_monday):
+    case_no, task_id, saved = _cosign_that_will_fail(app)
     login(client, "investigator2-001")
     answers = {**f.cosign(), "cosign_comment": "复核无误，同意调查结论"}
     resp = post_form(client, f"/tasks/{task_id}", answers)
@@ -53,14 +57,7 @@ def test_a_failing_step_keeps_the_form_and_shows_the_incident(app, client, at_mo
 
 
 def test_the_api_reports_an_incident_in_json(app, client, at_monday):
-    with app.app_context():
-        factory, svc = db.factory(), services.get()
-        sub = f.registration()
-        case_no = accepted(factory, svc, sub)
-        assert run_calls(factory, svc) == 1
-        do(factory, svc, case_no, "investigator-001", f.investigate(sub["members"]))
-        task_id = open_task(factory, case_no).id
-        _drop_setting(factory, "dibao.edge_ratio")
+    _, task_id, _ = _cosign_that_will_fail(app)
     token = client.post("/api/v1/tokens", json={"username": "investigator2-001", "password": "dibao-demo-2026"})
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
     resp = client.post(f"/api/v1/tasks/{task_id}/complete", json=f.cosign(), headers=headers)
