@@ -47,7 +47,7 @@ ROLES = {
     "county_auditor": N_("区民政局核查审计"), "admin": N_("系统管理员"),
 }
 ACCESS = {"case_viewed": N_("查看案件"), "document_downloaded": N_("下载文书"), "login": N_("登录"),
-          "login_failed": N_("登录失败"),
+          "login_failed": N_("登录失败"), "person_looked_up": N_("窗口查询人员是否在案"),
           "benefit_viewed": N_("查看在保家庭"), "dossier_exported": N_("导出审计卷宗"),
           "anchor_printed": N_("打印锚点凭证"),
           "attachment_downloaded": N_("下载材料扫描件"), "job_result_downloaded": N_("下载后台任务结果")}

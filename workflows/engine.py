@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import access, clock, effects, incidents, numbers, readmodels, relatives, retention, runtime, specs
+from . import access, clock, effects, incidents, intake, numbers, readmodels, relatives, retention, runtime, specs
 from .errors import Conflict, DomainError, Forbidden, Invalid, StepFailed
 from .forms import Form, validate_submission
 from .history import append_event
@@ -96,18 +96,16 @@ def _write_step(
     return result
 
 
-def _check_duplicates(session: Session, members: list[dict]) -> None:
+def _check_duplicates(session: Session, members: list[dict], actor: User) -> None:
     errors = {}
     for i, member in enumerate(members):
-        held = session.execute(
-            select(Case.case_no, Case.applicant_name)
-            .join(PersonIndex, PersonIndex.case_id == Case.id)
-            .where(PersonIndex.id_no == member["id_no"])
-        ).first()
-        if held:
+        held = intake.case_holding(session, member["id_no"])
+        if held and access.can_see_township(actor, held.case.township_code):
             errors[f"members.{i}.id_no"] = (
-                f"该人员已在案件 {held.case_no}（申请人 {held.applicant_name}）中，不能重复申请"
+                f"该人员已在案件 {held.case.case_no}（申请人 {held.applicant_name}）中，不能重复申请"
             )
+        elif held:  # another township's case is never named to this clerk
+            errors[f"members.{i}.id_no"] = "该人员已在其他乡镇（街道）的在办或在保案件中，不能重复申请"
     if errors:
         raise Invalid("有家庭成员已在其他在办或在保案件中", "A member is already in another case", errors)
 
@@ -123,7 +121,7 @@ def start_case(
     clean, errors = validate_submission(version.form("start"), submission, {}, locale)
     if errors:
         raise Invalid("申请信息有误，请按提示修改", "The application has errors", errors)
-    _check_duplicates(session, clean["members"])
+    _check_duplicates(session, clean["members"], actor)
     # 近亲属 found in the register (staff of the responsible township, or their registered relatives):
     # recorded with the start data, so the case goes to the district's check as a declared one does.
     clean["near_relative_registered"] = relatives.staff_related(

@@ -126,6 +126,8 @@ WEB = {
     "window.index": ("GET", "/window/", WINDOW),
     "window.new": ("GET", "/window/new", WINDOW),
     "window.new_temp_assistance": ("GET", "/window/temp-assistance", WINDOW),
+    # the registration page's duplicate lookup (the approved case's applicant): clerks of every township
+    "window.person": ("GET", "/window/persons/" + f.registration()["members"][0]["id_no"], WINDOW),
     "reserve.index": ("GET", "/reserve/", RESERVE_VIEW),
     "visits.index": ("GET", "/visits/", {**ALL, **LOGIN}),
     "visits.targets": ("GET", "/visits/targets", VISIT_TARGETS),

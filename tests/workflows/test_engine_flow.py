@@ -482,8 +482,11 @@ def test_one_person_cannot_be_in_two_active_cases(factory, services, at_monday):
     start(factory, services, sub)
     with unit_of_work(factory) as sess, pytest.raises(Invalid) as err:
         engine.start_case(sess, user(sess, "clerk-002"), f.registration(), services)
-    assert "members.0.id_no" in err.value.details
-    assert "640104001-2026-00001" in err.value.details["members.0.id_no"]
+    assert "members.0.id_no" in err.value.details  # another township's case is not named
+    assert err.value.details["members.0.id_no"] == "该人员已在其他乡镇（街道）的在办或在保案件中，不能重复申请"
+    with unit_of_work(factory) as sess, pytest.raises(Invalid) as err:
+        engine.start_case(sess, user(sess, "clerk-001"), f.registration(), services)
+    assert "640104001-2026-00001" in err.value.details["members.0.id_no"]  # the township's own case is
 
 
 def test_dated_setting_applies_from_its_date(factory, services):

@@ -15,13 +15,30 @@
         el.id = el.name.replace(/\./g, "-");
         if (el.type === "checkbox") { el.checked = false; } else { el.value = ""; }
         el.removeAttribute("aria-invalid");
+        el.removeAttribute("aria-describedby");
       });
-      row.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      row.querySelectorAll(".error, .id-hint").forEach(function (el) { el.remove(); });
       body.appendChild(row);
       var first = row.querySelector("input, select");
       if (first) { first.focus(); }
     });
   });
+  // Drafts of registration forms (intake.js) hold other people's ID numbers: dropped once the form
+  // was registered (the server names the draft on the next page) and on any page a day after the last edit.
+  var DRAFT_PREFIX = "dibao-draft:", DRAFT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+  try {
+    document.querySelectorAll(".draft-done[data-key]").forEach(function (el) {
+      localStorage.removeItem(el.dataset.key);
+    });
+    for (var i = localStorage.length - 1; i >= 0; i -= 1) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(DRAFT_PREFIX) === 0) {
+        var draft = null;
+        try { draft = JSON.parse(localStorage.getItem(key)); } catch (e) { draft = null; }
+        if (!draft || !(Date.now() - draft.saved_at < DRAFT_MAX_AGE_MS)) { localStorage.removeItem(key); }
+      }
+    }
+  } catch (e) { /* no storage in this browser: nothing kept */ }
   // Upper-case the check character of ID numbers as typed.
   document.addEventListener("input", function (ev) {
     var el = ev.target;

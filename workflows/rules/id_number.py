@@ -46,6 +46,14 @@ class InvalidIdNumber(ValueError):
         return cls(code, *_MESSAGES[problem])
 
 
+def problem_messages(locale: str = "zh") -> dict[str, str]:
+    """The clerk's message for each problem a number can have ('format', 'checksum', 'date',
+    'too_early', 'future'), in Chinese or (``locale`` 'en') English: what a form shows as the
+    server would."""
+    index = 1 if locale == "en" else 0
+    return {problem: texts[index] for problem, texts in _MESSAGES.items()}
+
+
 @dataclass(frozen=True)
 class IdInfo:
     """What a valid ID number says about its holder."""
