@@ -20,8 +20,8 @@ class Benefit(Timestamped, Base):
     """One household's 低保 (its 低保证), from the approval that granted it."""
 
     __tablename__ = "benefit"
-    # township + status lists; + next_review_on: the reviews-due count (migration 0012)
-    __table_args__ = (Index("ix_benefit_review_due", "township_code", "status", "next_review_on"),)
+    # township + status lists; + next_review_on, id: the reviews-due count from the index alone (migration 0012)
+    __table_args__ = (Index("ix_benefit_review_due", "township_code", "status", "next_review_on", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), unique=True)  # the granting application

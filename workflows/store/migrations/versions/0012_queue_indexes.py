@@ -7,7 +7,7 @@ Measured with ``python -m bench queues`` at 1,000,000 cases (docs/performance.md
 - ``ix_human_task_role_due``: the same for the county roles, whose queue spans every township;
 - ``ix_human_task_escalated``: the leader's 逾期督办 count and list (township, escalated_at, role);
 - ``benefit`` ``ix_benefit_township_status`` becomes ``ix_benefit_review_due`` (township, status,
-  next_review_on), and ``case_record`` gets ``ix_case_township_status_benefit`` (township, status,
+  next_review_on, id), and ``case_record`` gets ``ix_case_township_status_benefit`` (township, status,
   benefit_id): the reviews-due count on every page of a clerk is two index ranges (benefits due; the
   township's open review cases), not a scan of every case (it was ``NOT IN`` over all review cases
   ever made). ``ix_case_township_status`` stays as it is: on SQLite its implicit rowid gives the case
@@ -40,7 +40,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_task_escalated', ['township_code', 'escalated_at', 'role'], unique=False)
     with op.batch_alter_table('benefit', schema=None) as batch_op:
         batch_op.drop_index('ix_benefit_township_status')
-        batch_op.create_index('ix_benefit_review_due', ['township_code', 'status', 'next_review_on'], unique=False)
+        batch_op.create_index('ix_benefit_review_due', ['township_code', 'status', 'next_review_on', 'id'],
+                              unique=False)
     with op.batch_alter_table('case_record', schema=None) as batch_op:
         batch_op.create_index('ix_case_township_status_benefit', ['township_code', 'status', 'benefit_id'],
                               unique=False)
