@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests import factories as f
@@ -174,5 +174,7 @@ GARBAGE = st.one_of(
 
 
 @given(st.sampled_from(sorted(FIELDS)), GARBAGE)
+@example("financial_assets", "¹")  # found by CI: superscripts and circled digits are not digits
+@example("medical_expense", "①")
 def test_non_numeric_amounts_are_refused_in_chinese_and_never_crash(path, value):
     _refused(path, value)

@@ -7,7 +7,6 @@ Readonly fields and columns are never read from the submission: their value is t
 """
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -79,9 +78,14 @@ def _clean_string(value: str, multiline: bool = False) -> str:
     return (_CONTROL if multiline else _CONTROL_ONE_LINE).sub("", text).strip()
 
 
+# Full-width ASCII (U+FF01–U+FF5E, what a Chinese input method types) and the ideographic space to
+# ASCII. Only these: NFKC would also turn superscripts and circled digits (¹, ①) into digits.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def _narrow(value: str) -> str:
     """Full-width digits and signs to ASCII, spaces out (for numbers, dates, phones, ID numbers)."""
-    return "".join(unicodedata.normalize("NFKC", value).split())
+    return "".join(value.translate(_FULL_WIDTH).split())
 
 
 def _text(field: dict, value):
