@@ -272,10 +272,12 @@ def audit_anchor(check: bool) -> None:
 @click.option("--limit", default=10_000, show_default=True, help="at most this many cases in one run")
 @with_appcontext
 def compact_cmd(limit: int) -> None:
-    """Compact the snapshots of cases finished longer ago than the setting system.compact_after_days."""
+    """Compact the snapshots of cases finished longer ago than the setting system.compact_after_days, and
+    delete background jobs' result files older than system.job_result_days."""
     result = retention.compact(db.factory(), limit)
     click.echo(f"已压缩 {result.compacted} 件已办结案件的快照（{result.bytes_before} → {result.bytes_after} 字节），"
                f"跳过 {result.skipped} 件")
+    click.echo(f"已删除 {worker.expire_job_results()} 个过期的后台任务结果文件")
 
 
 @click.command("backup")

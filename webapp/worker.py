@@ -32,6 +32,7 @@ class PassResult:
     anchor: int | None = None  # the day's chain anchor, when this pass made it
     compacted: int = 0  # finished cases whose snapshot was compacted (with the daily anchor)
     jobs: int = 0  # background jobs (后台任务) worked on in this pass's slice
+    expired: int = 0  # background jobs whose result file was deleted (with the daily anchor)
 
 
 def adapter_for(session: Session) -> SimulatorAdapter:
@@ -99,6 +100,12 @@ def run_job_slice() -> int:
         return 0
 
 
+def expire_job_results() -> int:
+    """Delete the files of background jobs older than ``system.job_result_days``; how many."""
+    with store.unit_of_work(db.factory()) as sess:
+        return jobs.expire_results(sess, services.get().store)
+
+
 def run_all_jobs(seconds: float | None = None) -> jobs.RunReport:
     """Run background jobs until none is left (``flask run-jobs``)."""
     return jobs.run_all(db.factory(), services.get(), job_workdir(), seconds)
@@ -111,6 +118,7 @@ def run_pass() -> PassResult:
     result = PassResult(timers=run_due_timers(), calls=calls, anchor=run_daily_anchor())
     if result.anchor is not None:  # once a day: keep the snapshots of long-finished cases small
         result.compacted = retention.compact(db.factory()).compacted
+        result.expired = expire_job_results()
     result.jobs = run_job_slice()
     return result
 

@@ -132,7 +132,12 @@ def progress(job: BackgroundJob) -> dict:
     percent = 100 if job.status == DONE else (job.done * 100 // job.total if job.total else 0)
     return {"id": job.id, "kind": job.kind, "status": job.status, "done": job.done, "total": job.total,
             "percent": min(percent, 100), "message": job.message or "",
-            "finished": job.status not in OPEN_STATUSES, "has_result": job.status == DONE}
+            "finished": job.status not in OPEN_STATUSES, "has_result": job.status == DONE and not expired(job)}
+
+
+def expired(job: BackgroundJob) -> bool:
+    """Whether the job's result file was deleted after ``system.job_result_days`` (the summary is kept)."""
+    return bool((job.result or {}).get("expired_on"))
 
 
 def result_of(session: Session, user: User, job_id: int, store) -> tuple[bytes, str, str]:
@@ -146,6 +151,9 @@ def result_of(session: Session, user: User, job_id: int, store) -> tuple[bytes, 
     job = job_for(session, user, job_id)
     if job.status != DONE:
         raise Conflict("该后台任务尚未完成，没有可下载的结果", "The job has not finished: there is nothing to download")
+    if expired(job):
+        raise Conflict(f"该任务的结果文件已于 {job.result['expired_on']} 过期删除，请重新申请",
+                       f"The job's file was deleted on {job.result['expired_on']}: ask for the job again")
     if job.result_sha256:
         return store.get(job.result_sha256, ".zip"), job.result_name or f"job-{job.id}.zip", "zip"
     return job_kinds.summary_bytes(job.result or {}), job.result_name or f"job-{job.id}.json", "json"
@@ -325,3 +333,38 @@ def run_slice(factory, services: Services, workdir: Path) -> RunReport:
 def run_all(factory, services: Services, workdir: Path, seconds: float | None = None) -> RunReport:
     """Run every job that can be claimed until none is left (or ``seconds`` are up): ``flask run-jobs``."""
     return _run(factory, services, workdir, seconds)
+
+
+# --- keeping results ------------------------------------------------------------------------------------
+
+
+def _still_used(session: Session, sha256: str) -> bool:
+    """Whether a newer job produced the same zip (the store is content-addressed: one file serves both)."""
+    return bool(session.scalar(select(BackgroundJob.id).where(
+        BackgroundJob.result_sha256 == sha256, BackgroundJob.finished_at >= _cutoff(session)).limit(1)))
+
+
+def _cutoff(session: Session) -> datetime:
+    days = int(SettingsView(session, "", clock.today()).get("system.job_result_days"))
+    return clock.now() - timedelta(days=days)
+
+
+def expire_results(session: Session, store) -> int:
+    """Delete the files of jobs finished more than ``system.job_result_days`` ago; how many jobs lost theirs.
+
+    An archive or export is a copy of what the case records and the document store already hold, so it
+    is kept only long enough to be downloaded; the job's summary stays, and the file can be asked for
+    again. A zip a newer job still offers (the same bytes) is left in the store.
+    """
+    cutoff = _cutoff(session)
+    old = session.scalars(select(BackgroundJob).where(
+        BackgroundJob.status == DONE, BackgroundJob.result_sha256.is_not(None), BackgroundJob.finished_at < cutoff))
+    count = 0
+    for job in old:
+        sha, job.result_sha256 = job.result_sha256, None
+        job.result = {**(job.result or {}), "expired_on": clock.today().isoformat()}
+        session.flush()
+        if not _still_used(session, sha):
+            store.path(sha, ".zip").unlink(missing_ok=True)
+        count += 1
+    return count

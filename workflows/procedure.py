@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import access, clock, documents, engine, incidents, numbers, outside, specs
 from .adapters import EconomicDataAdapter
@@ -119,6 +120,8 @@ def run_calls(session_factory, call_ids: list[int], adapter_for, services: Servi
             with unit_of_work(session_factory) as session:
                 incidents.record(session, err)
                 outside.record_failure(session.get(OutsideCall, call_id), err.error, clock.now())
+        except StaleDataError:  # someone moved the case meanwhile: the call stays due, the next pass asks again
+            log.info("outside call %s: its case moved meanwhile; left for the next pass", call_id)
         except Exception:  # noqa: BLE001 - one broken call must not stop the others
             log.exception("outside call %s failed", call_id)
     return answered

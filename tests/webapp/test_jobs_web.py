@@ -111,3 +111,18 @@ def test_wrong_requests_are_refused_beside_the_form_or_by_scope(app, client):
     assert client.get("/jobs/").status_code == 403
     with app.app_context():
         assert db.session().scalars(select(BackgroundJob)).all() == []
+
+
+def test_an_expired_result_says_so_and_the_compact_command_deletes_it(app, client, at_monday):
+    login(client, "leader-001")
+    job_id = _job_id(_ask(client, "roster_export", township="640104001", year="2026"))
+    assert app.test_cli_runner().invoke(args=["run-jobs"]).exit_code == 0
+    with clock.frozen(clock.now() + timedelta(days=15)):
+        ran = app.test_cli_runner().invoke(args=["compact"])
+    assert ran.exit_code == 0 and "已删除 1 个过期的后台任务结果文件" in ran.output, ran.output
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "过期删除" in page and f"/jobs/{job_id}/result" not in page
+    assert "结果已过期删除" in client.get("/jobs/").get_data(as_text=True)
+    assert client.get(f"/jobs/{job_id}.json").get_json()["has_result"] is False
+    refused = client.get(f"/jobs/{job_id}/result")
+    assert refused.status_code == 409 and "过期删除，请重新申请" in refused.get_data(as_text=True)

@@ -270,3 +270,32 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(factory, services, t
     assert job.status == "failed" and "unknown_kind" in job.message and job.claimed_by is None
     with pytest.raises(Conflict):  # the person sees it failed; there is nothing to download
         _result(factory, services, broken, "reviewer-001")
+
+
+def test_result_files_are_deleted_after_the_setting_and_the_summary_stays(factory, services, tmp_path, at_monday):
+    with clock.frozen(at_monday):
+        old = _queue(factory, "leader-001", "roster_export", year="2026")
+        _run(factory, services, tmp_path)
+    sha = _job(factory, old).result_sha256
+    assert services.store.path(sha, ".zip").exists()
+    with clock.frozen(at_monday + timedelta(days=10)):  # a newer job offers the very same bytes
+        newer = _queue(factory, "leader-001", "roster_export", year="2026")
+        _run(factory, services, tmp_path)
+        with unit_of_work(factory) as sess:
+            sess.get(BackgroundJob, newer).result_sha256 = sha
+            assert jobs.expire_results(sess, services.store) == 0  # 10 days < system.job_result_days (14)
+    with clock.frozen(at_monday + timedelta(days=15)), unit_of_work(factory) as sess:
+        assert jobs.expire_results(sess, services.store) == 1
+    assert services.store.path(sha, ".zip").exists()  # still the newer job's result
+    expired = _job(factory, old)
+    assert expired.result_sha256 is None
+    assert expired.result["expired_on"] == (at_monday + timedelta(days=15)).date().isoformat()
+    assert expired.result["rosters"] == 0 and not jobs.progress(expired)["has_result"]
+    with pytest.raises(Conflict) as refused:
+        _result(factory, services, old, "leader-001")
+    assert "过期删除，请重新申请" in refused.value.message_zh
+    with clock.frozen(at_monday + timedelta(days=30)), unit_of_work(factory) as sess:
+        assert jobs.expire_results(sess, services.store) == 1
+    assert not services.store.path(sha, ".zip").exists()
+    with clock.frozen(at_monday + timedelta(days=30)), unit_of_work(factory) as sess:
+        assert jobs.expire_results(sess, services.store) == 0  # nothing left to expire
