@@ -354,3 +354,38 @@ def test_a_follow_up_still_open_when_the_case_is_paid_is_closed_with_it(factory,
     with unit_of_work(factory) as sess:
         assert sess.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).all() == []
     assert verified(factory, services, case_no)
+
+
+def test_the_follow_up_opens_again_while_the_check_stays_unanswered_and_stops_once_it_answers(
+        factory, services, at_monday):
+    deposit(factory, "5000.00")
+    case_no = start(factory, services)
+    do(factory, services, case_no, "leader-001", decide(amount="1000.00"))
+    assert not check(factory, services, case_no, failing=("tax",))
+    first_day = rules.add_working_days(date(2026, 11, 30), 20) + timedelta(days=1)
+    assert tick(factory, services, datetime.combine(first_day, time(0, 1), clock.CHINA_TZ)) == 1
+    with clock.frozen(datetime.combine(first_day, time(9), clock.CHINA_TZ)):
+        do(factory, services, case_no, "leader-001", follow_up())
+    assert open_tasks(factory, case_no) == []
+    again = rules.add_working_days(first_day, 5)  # temp.deadline.check_followup_wd working days later
+    assert tick(factory, services, datetime.combine(again, time(23), clock.CHINA_TZ)) == 0
+    assert tick(factory, services, datetime.combine(again + timedelta(days=1), time(0, 1), clock.CHINA_TZ)) == 1
+    (task,) = open_tasks(factory, case_no)
+    assert (task.task_spec, task.role) == ("check_overdue", "leader") and task.escalated_at is not None
+    second_day = again + timedelta(days=1)
+    with clock.frozen(datetime.combine(second_day, time(9), clock.CHINA_TZ)):
+        do(factory, services, case_no, "leader-001", follow_up())
+        assert check(factory, services, case_no)  # the 核对 answers while the next follow-up waits
+    (task,) = open_tasks(factory, case_no)
+    assert task.task_spec == "paperwork"
+    third = rules.add_working_days(second_day, 5) + timedelta(days=1)
+    assert tick(factory, services, datetime.combine(third, time(0, 1), clock.CHINA_TZ)) == 1  # the wait ends…
+    assert [t.task_spec for t in open_tasks(factory, case_no)] == ["paperwork"]  # …and no follow-up opens
+    with clock.frozen(datetime.combine(third, time(9), clock.CHINA_TZ)):
+        do(factory, services, case_no, "reviewer-001", paperwork())
+    assert case_row(factory, case_no).status == "PAID"
+    with unit_of_work(factory) as sess:
+        kinds = [e.task_spec for e in sess.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == case_row(factory, case_no).id, CaseEvent.kind == "task_completed"))]
+    assert kinds.count("check_overdue") == 2
+    assert verified(factory, services, case_no)
