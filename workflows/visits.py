@@ -8,8 +8,10 @@ phasing out), each counted member who is:
   - ``minor``: under ``visit.minor_age`` (困境儿童);
 and from hand registration (:func:`register_target`, e.g. 孤寡老人 not on 低保, or 留守儿童 reported by
 the village: category and reason required, who and when recorded), ended by hand with a reason
-(:func:`end_target`). Every active target is due one visit a month; :func:`monthly_rate` = targets
-visited that month / targets of the month (the plan asks for 100%, setting ``visit.target_rate``).
+(:func:`end_target`: who, when and why in the target's columns). Every active target is due one visit a
+month, made and recorded through its visit case (``workflows.visit_cases``, process ``dibao_visit``);
+:func:`monthly_rate` = targets visited that month / targets of the month (the plan asks for 100%,
+setting ``visit.target_rate``), counted from the ``Visit`` rows those cases write.
 """
 
 import re
@@ -24,7 +26,7 @@ from .errors import Forbidden, Invalid, NotFound
 from .settings import SettingsView
 from .store import ACTIVE_STATUSES, Benefit, Case, User, Visit, VisitTarget
 from .store.benefit import ACTIVE, PHASING_OUT
-from .store.visit import CATEGORIES, MANUAL, METHODS, REGISTER
+from .store.visit import CATEGORIES, MANUAL, REGISTER
 
 STAFF_ROLES = ("clerk", "investigator", "reviewer", "leader")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -33,6 +35,7 @@ CATEGORY_LABELS = {"elderly": "独居、空巢老人", "severe": "重度残疾�
 METHOD_LABELS = {"home": "入户", "phone": "电话"}
 SOURCE_LABELS = {"register": "在保登记簿", "manual": "手工登记"}
 REASON_MAX = 500
+SYNC_END_REASON = "按在保登记簿更新：已不在保，或不再属于该类探访对象"
 
 
 def _check_staff(user: User, township_code: str) -> None:
@@ -51,9 +54,23 @@ def _bounds(month: str) -> tuple[date, date]:
         raise invalid from None
 
 
+def month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of ``month`` ('YYYY-MM').
+
+    Raises:
+        Invalid: not a month.
+    """
+    return _bounds(month)
+
+
 def check_month(month: str) -> None:
     """Raise Invalid unless ``month`` is 'YYYY-MM'."""
     _bounds(month)
+
+
+def in_period(target: VisitTarget, day: date) -> bool:
+    """Whether ``day`` is within the target's period (from ``since`` to ``until``, both counted)."""
+    return target.since <= day and (target.until is None or day <= target.until)
 
 
 def _household(session: Session, benefit: Benefit) -> list[dict]:
@@ -77,6 +94,11 @@ def categories_of(members: list[dict], on: date, elderly_age: int, minor_age: in
         elif all_elderly:
             found[m["id_no"]] = (m["name"], "elderly")
     return found
+
+
+def active_on(session: Session, township_code: str, on: date) -> list[VisitTarget]:
+    """The township's targets active on ``on``."""
+    return _active(session, township_code, on)
 
 
 def _active(session: Session, township_code: str, on: date) -> list[VisitTarget]:
@@ -106,7 +128,8 @@ def sync_targets(session: Session, township_code: str, on: date | None = None) -
     added = ended = 0
     for target in current.values():
         if target.source == REGISTER and wanted.get(target.id_no, ("", "", None))[1] != target.category:
-            target.until, ended = _day_before(on), ended + 1
+            target.until, target.ended_at, target.end_reason = _day_before(on), clock.now(), SYNC_END_REASON
+            ended += 1
     for id_no, (name, category, benefit_id) in wanted.items():
         held = current.get(id_no)
         if held is None or (held.source == REGISTER and held.category != category):
@@ -171,8 +194,9 @@ def end_target(session: Session, actor: User, target_id: int, last_day: date | N
                reason: str = "") -> VisitTarget:
     """Stop visiting a hand-registered target after ``last_day`` (default: today), e.g. moved away or died.
 
-    The end is appended to the target's record (``note``): the day, who ended it, the last day and the
-    reason. Targets from the benefit register end with the register (:func:`sync_targets`).
+    Who ended it, when and why are kept in ``ended_by_id``, ``ended_at`` and ``end_reason``. Targets from
+    the benefit register end with the register (:func:`sync_targets`). A visit case of a month after
+    ``last_day`` still open is cancelled by ``visit_cases.end_target``, which calls this.
 
     Raises:
         NotFound: no such target. Forbidden: not staff of its township.
@@ -192,16 +216,14 @@ def end_target(session: Session, actor: User, target_id: int, last_day: date | N
     errors = _end_errors(session, target, last_day, reason)
     if errors:
         raise Invalid("结束探访对象有误，请按提示修改", "Ending the visit target has errors", errors)
-    target.until = last_day
-    entry = f"{clock.today().isoformat()} {actor.display_name} 结束探访（最后探访日 {last_day.isoformat()}）：{reason}"
-    target.note = f"{target.note}\n{entry}" if target.note else entry
+    target.until, target.ended_by_id, target.ended_at, target.end_reason = last_day, actor.id, clock.now(), reason
     session.flush()
     return target
 
 
 def targets_of_township(session: Session, actor: User, township_code: str, ended_since: date) -> dict:
     """The township's targets for its staff's page: ``active`` ones and those ``ended`` since a day,
-    by name, with ``staff`` (who registered them) by id.
+    by name, with ``staff`` (who registered or ended them) by id.
 
     Raises:
         Forbidden: not staff of the township.
@@ -212,40 +234,10 @@ def targets_of_township(session: Session, actor: User, township_code: str, ended
         VisitTarget.township_code == township_code,
         (VisitTarget.until.is_(None)) | (VisitTarget.until >= ended_since)).order_by(VisitTarget.name, VisitTarget.id))
     rows = list(rows)
-    ids = sorted({t.registered_by_id for t in rows if t.registered_by_id})
+    ids = sorted({i for t in rows for i in (t.registered_by_id, t.ended_by_id) if i})
     staff = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     return {"active": [t for t in rows if t.until is None or t.until >= today],
             "ended": [t for t in rows if t.until is not None and t.until < today], "staff": staff}
-
-
-def record_visit(session: Session, actor: User, target_id: int, visited_on: date, method: str,
-                 notes: str = "") -> Visit:
-    """Record one visit (入户 ``home`` or 电话 ``phone``) by a member of the target's township staff.
-
-    Raises:
-        NotFound: no such target. Forbidden: not staff of the target's township.
-        Invalid: a date in the future or outside the target's period, an unknown method, notes too long.
-    """
-    target = session.get(VisitTarget, target_id)
-    if target is None:
-        raise NotFound("没有该探访对象", "No such visit target")
-    _check_staff(actor, target.township_code)
-    errors = {}
-    if visited_on > clock.today():
-        errors["visited_on"] = "探访日期不能晚于今天"
-    elif visited_on < target.since or (target.until is not None and visited_on > target.until):
-        errors["visited_on"] = "探访日期不在该对象的探访期间内"
-    if method not in METHODS:
-        errors["method"] = "探访方式应为入户或电话"
-    if len(notes) > 2000:
-        errors["notes"] = "情况记录不超过2000字"
-    if errors:
-        raise Invalid("探访记录有误，请按提示修改", "The visit record has errors", errors)
-    visit = Visit(target_id=target.id, township_code=target.township_code, visited_on=visited_on, staff_id=actor.id,
-                  method=method, notes=notes, recorded_at=clock.now())
-    session.add(visit)
-    session.flush()
-    return visit
 
 
 def targets_of_month(session: Session, township_code: str, month: str) -> list[VisitTarget]:
@@ -261,12 +253,6 @@ def _visited_ids(session: Session, township_code: str, month: str) -> set[int]:
     first, last = _bounds(month)
     return set(session.scalars(select(Visit.target_id).where(
         Visit.township_code == township_code, Visit.visited_on >= first, Visit.visited_on <= last)))
-
-
-def due_list(session: Session, township_code: str, month: str) -> list[VisitTarget]:
-    """The month's targets not visited yet that month."""
-    visited = _visited_ids(session, township_code, month)
-    return [t for t in targets_of_month(session, township_code, month) if t.id not in visited]
 
 
 def target_rate_of(session: Session, township_code: str, month: str) -> Decimal:

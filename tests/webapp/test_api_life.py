@@ -11,7 +11,7 @@ from tests import factories as f
 from tests.webapp.test_api import Api
 from tests.workflows.test_temp_assistance import application, decide
 from webapp import db, services
-from workflows import clock, reserve, visits
+from workflows import clock, reserve, visit_cases, visits
 from workflows.store import ReserveEntry, VisitTarget, unit_of_work
 
 TOWN = "640104001"
@@ -96,33 +96,39 @@ def test_visits_due_recorded_and_rated_over_the_api(app, client, at_monday):
     sub["members"][1].update(disability_level="1", disability_kind="physical")  # 李建国: 重度残疾
     with app.app_context():
         drive.approved(db.factory(), services.get(), at_monday, sub)
-        with clock.frozen(DEC10), unit_of_work(db.factory()) as sess:
-            visits.sync_targets(sess, TOWN)
+        with clock.frozen(DEC10):  # as the worker's daily pass: targets synced, the month's visits started
+            assert visit_cases.schedule_township(db.factory(), TOWN, services.get())["started"] == 2
     api = api_of(client)
     with clock.frozen(DEC10):
         due = api.call("get", "/visits/due", "investigator-001")
         assert due["month"] == "2026-12" and [t["name"] for t in due["items"]] == ["李小明", "李建国"]
         assert {t["category"] for t in due["items"]} == {"severe", "minor"}
+        assert {(t["due_on"], t["escalated"]) for t in due["items"]} == {("2026-12-25", False)}
         api.call("get", "/visits/due", "auditor", 403)
         assert api.call("get", "/visits/due", "clerk-002")["items"] == []
         api.call("get", "/visits/due?month=2026-13", "clerk-001", 422)
         target = due["items"][1]  # 李建国
         path = target["visits_url"].removeprefix("/api/v1")
-        visit = {"visited_on": "2026-12-11", "method": "home", "notes": "生活情况良好。"}
+        visit = {"visited_on": "2026-12-11", "method": "home", "notes": "生活情况良好。", "task_id": target["task_id"]}
         api.check(["components", "schemas", "VisitRequest"], visit)
         late = api.call("post", path, "investigator-001", 422, json=visit)["error"]
         assert late["details"] == {"visited_on": "探访日期不能晚于今天"}
-        api.call("post", path, "clerk-002", 403, json={**visit, "visited_on": "2026-12-09"})
-        api.call("post", path, "auditor", 403, json={**visit, "visited_on": "2026-12-09"})
-        api.call("post", "/visits/targets/999/visits", "clerk-001", 404, json=visit)
+        for who, status in (("clerk-001", 403), ("clerk-002", 403), ("auditor", 403)):  # the investigators' lane
+            api.call("post", path, who, status, json={**visit, "visited_on": "2026-12-09"})
+        api.call("post", "/visits/targets/999/visits", "investigator-001", 404, json=visit)
+        api.call("post", path, "investigator-001", 422, json={**visit, "visited_on": "2026-12-09", "colour": "red"})
         done = api.call("post", path, "investigator-001", 201, json={**visit, "visited_on": "2026-12-10"})
-        assert (done["target_id"], done["visited_on"]) == (target["id"], "2026-12-10")
-        assert done["staff"] == "凤凰北街街道调查员"
+        assert (done["target_id"], done["visited_on"], done["case_status"]) == (target["id"], "2026-12-10", "VISITED")
+        assert done["staff"] == "凤凰北街街道调查员" and done["case_no"] == target["case_no"]
+        again = api.call("post", path, "investigator-001", 409, json={**visit, "visited_on": "2026-12-10"})
+        assert "已办结" in again["error"]["message"]  # the same visit posted twice
         assert [t["name"] for t in api.call("get", "/visits/due", "leader-001")["items"]] == ["李小明"]
+        further = api.call("post", path, "investigator2-001", 201, json={"visited_on": "2026-12-10", "method": "phone"})
+        assert further["case_no"] != done["case_no"]  # a further visit this month: a case of its own
 
         (own,) = api.call("get", "/visits/rates", "clerk-001")["items"]
         assert own == {"township_code": TOWN, "township_name": "凤凰北街街道", "targets": 2, "visited": 1, "due": 1,
-                       "visits": 1, "home": 1, "phone": 0, "rate": "0.5000", "target_rate": "1.00", "met": False}
+                       "visits": 2, "home": 1, "phone": 1, "rate": "0.5000", "target_rate": "1.00", "met": False}
         county = api.call("get", "/visits/rates?month=2026-12", "auditor")["items"]
         assert len(county) == 15 and county[0] == own and all(r["targets"] == 0 for r in county[1:])
         assert api.call("get", "/visits/rates?month=2026-11", "auditor")["items"][0]["targets"] == 0
@@ -131,3 +137,38 @@ def test_visits_due_recorded_and_rated_over_the_api(app, client, at_monday):
         rate = visits.monthly_rate(sess, TOWN, "2026-12")
         assert (rate["targets"], rate["visited"], str(rate["rate"])) == (2, 1, "0.5000")
         assert sess.get(VisitTarget, target["id"]).since == date(2026, 12, 10)
+
+
+LEFT_BEHIND = f.id_number(date(2015, 3, 4), 9)
+
+
+def test_a_key_person_is_registered_and_ended_by_hand_over_the_api(app, client, at_monday):
+    api = api_of(client)
+    body = {"id_no": LEFT_BEHIND, "name": "小芳", "category": "left_behind", "note": "村委会报告：父母外出务工"}
+    with clock.frozen(DEC10):
+        api.check(["components", "schemas", "VisitTargetRequest"], body)
+        for who in ("auditor", "admin"):
+            api.call("post", "/visits/targets", who, 403, json=body)
+        refused = api.call("post", "/visits/targets", "clerk-001", 422, json={**body, "note": ""})["error"]
+        assert set(refused["details"]) == {"note"}
+        api.call("post", "/visits/targets", "clerk-001", 422, json={**body, "colour": "red"})
+        made = api.call("post", "/visits/targets", "clerk-001", 201, json=body)
+        assert (made["source"], made["since"], made["until"], made["end_reason"]) == (
+            "manual", "2026-12-10", None, None)
+        assert [t["task_id"] is not None for t in api.call("get", "/visits/due", "investigator-001")["items"]] == [True]
+        twice = api.call("post", "/visits/targets", "reviewer-001", 422, json=body)["error"]
+        assert twice["details"] == {"id_no": "该人员已是本乡镇（街道）的探访对象"}
+        end = f"/visits/targets/{made['id']}/end"
+        stop = {"last_day": "2026-12-10", "reason": "随父母迁往外地"}
+        api.check(["components", "schemas", "VisitTargetEndRequest"], stop)
+        api.call("post", end, "clerk-002", 403, json=stop)  # another township's staff
+        api.call("post", end, "auditor", 403, json=stop)
+        api.call("post", "/visits/targets/999/end", "clerk-001", 404, json=stop)
+        api.call("post", end, "leader-001", 422, json={**stop, "last_day": "2026-12-01"})
+        api.call("post", end, "leader-001", 422, json={**stop, "last_day": "10/12/2026"})
+        ended = api.call("post", end, "leader-001", 200, json=stop)
+        assert (ended["until"], ended["end_reason"]) == ("2026-12-10", "随父母迁往外地")
+        assert ended["ended_at"].startswith("2026-12-10T01:00:00")  # 09:00 China time, in UTC
+    with app.app_context(), unit_of_work(db.factory()) as sess:
+        row = sess.get(VisitTarget, made["id"])
+        assert drive.user(sess, "leader-001").id == row.ended_by_id

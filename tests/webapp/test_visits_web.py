@@ -14,7 +14,7 @@ from tests import drive
 from tests import factories as f
 from tests.webapp.web import login, post_form
 from webapp import db, services
-from workflows import clock, visits
+from workflows import clock, visit_cases, visits
 from workflows.store import AccessLog, Document, Visit, VisitTarget, unit_of_work
 from workflows.visit_report import HEADER_ROWS
 
@@ -70,9 +70,12 @@ def test_a_target_is_registered_and_ended_by_hand_from_the_targets_page(app, cli
         current = html.split("当前探访对象")[1].split("近期结束的探访对象")[0]
         assert "小芳" not in current and "尚无探访对象" in current  # no longer visited …
         # … and who ended it, when and why
-        assert "2026-12-10 凤凰北街街道调查员 结束探访（最后探访日 2026-12-10）：随父母迁往外地" in html
+        ended_row = html.split("近期结束的探访对象")[1]
+        for text in ("凤凰北街街道调查员", "2026-12-10 09:00", "随父母迁往外地"):
+            assert text in ended_row, text
     (ended,) = rows(app, VisitTarget)
-    assert (ended.until, ended.registered_by_id is not None) == (date(2026, 12, 10), True)
+    assert (ended.until, ended.registered_by_id is not None, ended.end_reason) == (
+        date(2026, 12, 10), True, "随父母迁往外地")
 
 
 def pdf_text(data: bytes) -> str:
@@ -92,7 +95,8 @@ def _visited(app, at_monday) -> dict[str, int]:
             visits.register_target(sess, staff, TOWN, LEFT_BEHIND, "小芳", "left_behind", "村委会报告")
             ids = {t.name: t.id for t in visits.targets_of_month(sess, TOWN, "2026-12")}
             for name, method in (("李建国", "home"), ("李建国", "phone"), ("小芳", "home")):
-                visits.record_visit(sess, staff, ids[name], date(2026, 12, 10), method, "生活情况良好。")
+                visit_cases.record_visit(sess, staff, ids[name], {"visited_on": "2026-12-10", "method": method,
+                                                                  "notes": "生活情况良好。"}, services.get())
     return ids
 
 

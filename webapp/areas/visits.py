@@ -1,15 +1,18 @@
-"""探访: the township's key people to visit this month (due list), recording a visit, bringing the targets
-in line with the benefit register, and the monthly visit rate; the county sees every township's rate.
-The township's staff also register and end targets by hand (``/visits/targets``); its leaders and
-reviewers, and the county roles, download the monthly visit-rate report as Excel or PDF."""
+"""探访: the township's key people to visit in a month — the open 探访 tasks of their visit cases (process
+``dibao_visit``), each with its form — the visits made, bringing the targets in line with the benefit
+register (and scheduling the month's visits), and the monthly visit rate; the county sees every township's
+rate. A visit is recorded by completing the person's task through the engine (``visit_cases.record_visit``):
+the township's investigators do it, here or from their task queue. The township's staff also register
+and end targets by hand (``/visits/targets``); its leaders and reviewers, and the county roles, download
+the monthly visit-rate report as Excel or PDF."""
 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
-from workflows import clock, queries, rules, visit_report, visits
-from workflows.errors import Invalid
+from workflows import clock, queries, rules, visit_cases, visit_report, visits
+from workflows.errors import Conflict, Invalid
 
 from .. import accesslog, db, services
 from ..auth import account, roles_required
@@ -21,14 +24,21 @@ STAFF = queries.VISIT_STAFF_ROLES
 COUNTY = queries.VISIT_COUNTY_ROLES
 REPORTERS = (*visit_report.TOWNSHIP_ROLES, *visit_report.COUNTY_ROLES)
 ENDED_SHOWN_DAYS = 90  # targets ended this recently are still listed on the targets page
+VISIT_FIELDS = ("visited_on", "method", "notes", "change_detail")
 
 
 def _month() -> str:
     return request.values.get("month", "").strip() or rules.month_of(clock.today())
 
 
+def _blank() -> dict:
+    return {"visited_on": clock.today().isoformat(), "method": "home", "notes": "", "change_found": False,
+            "change_detail": ""}
+
+
 def _render(month: str, posted: dict | None = None, status: int = 200):
-    """The page of a month; after a refused visit, ``posted`` (``target_id``, ``values``, ``errors``) comes back."""
+    """The page of a month; after a refused visit, ``posted`` (``key``: the task id or ``extra-<target id>``,
+    ``values``, ``errors``) comes back beside its fields."""
     sess, user, errors = db.session(), account(), {}
     page, rates = None, []
     try:
@@ -38,54 +48,64 @@ def _render(month: str, posted: dict | None = None, status: int = 200):
             page = queries.visit_month(sess, user, user.township_code, month)
     except Invalid as err:
         errors["month"], status = err.message(str(get_locale())), 422
-    blank = {"visited_on": clock.today().isoformat(), "method": "home", "notes": ""}
-    forms = {t.id: {"typed": blank, "errors": {}} for t in (page["due"] if page else [])}
+    forms = {due.task.id: {"typed": _blank(), "errors": {}} for due in (page["due"] if page else [])}
+    forms.update({f"extra-{target.id}": {"typed": _blank(), "errors": {}}
+                  for _visit, target, _staff, _case in (page["visited"] if page else [])})
     if posted:
-        forms[posted["target_id"]] = {"typed": posted["values"], "errors": posted["errors"]}
+        keys = [posted["key"]]
+        if posted["key"].startswith("extra-"):  # posted without a task: shown at the person's open visit too
+            keys += [due.task.id for due in (page["due"] if page else []) if f"extra-{due.target.id}" == keys[0]]
+        forms.update(dict.fromkeys(keys, {"typed": posted["values"], "errors": posted["errors"]}))
     return render_template("visits/index.html", month=month, page=page, rates=rates, forms=forms, errors=errors,
-                           county=user.role in COUNTY, can_report=user.role in REPORTERS), status
+                           county=user.role in COUNTY, can_report=user.role in REPORTERS,
+                           can_visit=user.role == "investigator", today=clock.today()), status
 
 
 @bp.route("/")
 @roles_required(*STAFF, *COUNTY)
 def index():
-    """This month's due list, rate and visit forms (township staff); every township's rate (county roles)."""
+    """The month's open visits with their forms, the visits made and the rate (township staff); every
+    township's rate (county roles)."""
     return _render(_month())
 
 
 @bp.route("/<int:target_id>", methods=["POST"])
 @roles_required(*STAFF)
 def record(target_id: int):
-    """Record one visit to a target; errors beside the fields, nothing typed is lost."""
+    """Record a visit: complete the person's open 探访 task named by the form (``task_id``), or, without one,
+    a further visit this month; errors beside the fields, nothing typed is lost."""
     sess, user, locale = db.session(), account(), str(get_locale())
     month = _month()
-    values = {k: request.form.get(k, "").strip() for k in ("visited_on", "method", "notes")}
-    target = queries.visit_target_for(sess, user, target_id)  # 404 / 403 before the form is read
+    values = {k: request.form.get(k, "").strip() for k in VISIT_FIELDS}
+    values["change_found"] = request.form.get("change_found", "") in ("on", "true", "1")
+    task_id = request.form.get("task_id", "").strip() or None
+    queries.visit_target_for(sess, user, target_id)  # 404 / 403 before the form is read
     try:
-        try:
-            visited_on = date.fromisoformat(values["visited_on"])
-        except ValueError:
-            raise Invalid("探访记录有误，请按提示修改", "The visit record has errors",
-                          {"visited_on": gettext("请填写探访日期")}) from None
-        visits.record_visit(sess, user, target.id, visited_on, values["method"], values["notes"])
+        result = visit_cases.record_visit(sess, user, target_id, values, services.get(), task_id, locale)
     except Invalid as err:
         sess.rollback()
         flash(err.message(locale), "error")
-        return _render(month, {"target_id": target_id, "values": values, "errors": err.details}, 422)
+        key = task_id or f"extra-{target_id}"
+        return _render(month, {"key": key, "values": values, "errors": err.details}, 422)
+    except Conflict as err:  # posted twice, or a colleague was quicker
+        sess.rollback()
+        flash(err.message(locale), "error")
+        return redirect(url_for("visits.index", month=month))
     db.commit()
-    flash(gettext("探访已登记"), "success")
+    flash(gettext("探访已登记（案件 %(no)s）", no=result.case.case_no), "success")
     return redirect(url_for("visits.index", month=month))
 
 
 @bp.route("/sync", methods=["POST"])
 @roles_required(*STAFF)
 def sync():
-    """Bring the township's targets in line with the benefit register (new key people added, others ended)."""
-    sess, user = db.session(), account()
+    """Bring the township's targets in line with the benefit register (new key people added, others ended)
+    and start this month's visit of every target that has none yet (as the worker does each day)."""
+    user = account()
     queries.check_visit_staff(user, user.township_code)
-    result = visits.sync_targets(sess, user.township_code)
-    db.commit()
-    flash(gettext("已按在保登记簿更新探访对象：新增 %(added)s 人，结束 %(ended)s 人", **result), "success")
+    result = visit_cases.schedule_township(db.factory(), user.township_code, services.get())
+    flash(gettext("已按在保登记簿更新探访对象：新增 %(added)s 人，结束 %(ended)s 人；本月新排期探访 %(started)s 件",
+                  **result), "success")
     return redirect(url_for("visits.index", month=_month()))
 
 
@@ -151,14 +171,13 @@ def add_target():
     sess, user, locale = db.session(), account(), str(get_locale())
     values = {k: request.form.get(k, "").strip() for k in TARGET_FIELDS}
     try:
-        target = visits.register_target(sess, user, user.township_code, values["id_no"], values["name"],
-                                        values["category"], values["note"])
+        target, _started = visit_cases.register_target(sess, user, user.township_code, values, services.get())
     except Invalid as err:
         sess.rollback()
         flash(err.message(locale), "error")
         return _render_targets({"form": "new", "values": values, "errors": err.details}, 422)
     db.commit()
-    flash(gettext("已登记探访对象：%(name)s", name=target.name), "success")
+    flash(gettext("已登记探访对象：%(name)s，本月探访已排期", name=target.name), "success")
     return redirect(url_for("visits.targets"))
 
 
@@ -175,7 +194,7 @@ def end_target(target_id: int):
         except ValueError:
             raise Invalid("结束探访对象有误，请按提示修改", "Ending the visit target has errors",
                           {"last_day": "请填写最后探访日期"}) from None
-        target = visits.end_target(sess, user, target_id, last_day, values["reason"])
+        target = visit_cases.end_target(sess, user, target_id, last_day, values["reason"], services.get())
     except Invalid as err:
         sess.rollback()
         flash(err.message(locale), "error")

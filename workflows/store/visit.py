@@ -3,7 +3,10 @@
 A :class:`VisitTarget` is a person the township visits every month: derived from the benefit
 register (elderly living alone or with other elderly, severely disabled or seriously ill people,
 minors) or registered by hand. A target is active from ``since`` until ``until`` (None: still
-active). A :class:`Visit` records one visit: date, staff, method and notes.
+active); who ended it, when and why are ``ended_by_id`` (None: the register's update), ``ended_at``
+and ``end_reason``. A :class:`Visit` records one visit: date, staff, method and notes, and the
+visit case (process ``dibao_visit``) whose completed task wrote it (None: recorded before visits
+were a process).
 """
 
 from datetime import date, datetime
@@ -36,7 +39,10 @@ class VisitTarget(Timestamped, Base):
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     since: Mapped[date] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date, nullable=True)  # last day visited for; None: active
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # why the person was registered by hand
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class Visit(Timestamped, Base):
@@ -53,3 +59,4 @@ class Visit(Timestamped, Base):
     method: Mapped[str] = mapped_column(String(8))
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), nullable=True, index=True)
