@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -25,5 +25,7 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     data: Mapped[str] = mapped_column(Text)  # canonical JSON
     state_digest: Mapped[str] = mapped_column(String(64))
+    # How state_digest was computed (workflows.runtime.state_digest; rows before revision 0018 are 1).
+    digest_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

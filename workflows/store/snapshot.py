@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, CompressedText, UTCDateTime
@@ -17,6 +17,8 @@ class CaseSnapshot(Base):
     serializer_version: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(CompressedText)  # stored compressed (bytes per case, issue 7 P7)
     digest: Mapped[str] = mapped_column(String(64))
+    # How digest was computed (workflows.runtime.state_digest; snapshots before revision 0018 are 1).
+    digest_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Set when a finished case's state was reduced to its final data and digest (workflows.retention):
     # the full state is what replaying its events gives, so nothing is lost.
     compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
