@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamped
@@ -20,3 +20,7 @@ class Setting(Timestamped, Base):
     effective_from: Mapped[date] = mapped_column(Date)
     value: Mapped[str] = mapped_column(Text)  # JSON
     source: Mapped[str] = mapped_column(Text, default="")
+    # A random number the database draws again whenever the row is written (triggers of migration 0019,
+    # whoever writes: the app, a restore, an SQL console), so the row count and the sum of revisions
+    # change with any change to the table: the freshness check of the settings cache (workflows.settings).
+    revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
