@@ -14,11 +14,15 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     # The queue pages read these in order and stop after one page; their counts read the index only
     # (migration 0012, P3 in docs/performance.md): a township's queue, the county roles' queue (every
-    # township), and the leader's escalated tasks.
+    # township), and the leader's escalated tasks; a queue narrowed to one step, and the steps a queue holds
+    # with their titles (migration 0021, workflows.queues).
     __table_args__ = (
         Index("ix_human_task_queue", "township_code", "role", "due_on", "created_at", "claimed_by_id"),
         Index("ix_human_task_role_due", "role", "due_on", "created_at", "claimed_by_id"),
         Index("ix_human_task_escalated", "township_code", "escalated_at", "role"),
+        Index("ix_human_task_step", "township_code", "role", "task_spec", "due_on", "created_at", "claimed_by_id",
+              "title"),
+        Index("ix_human_task_role_step", "role", "task_spec", "due_on", "created_at", "claimed_by_id", "title"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
