@@ -8,6 +8,7 @@ STAMP   := $(VENV)/.installed
 BPMNJS  := webapp/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
 CHARTJS := webapp/static/vendor/chart.js/chart.umd.js
 VENDOR  := $(BPMNJS) $(CHARTJS)
+AXE     := node_modules/axe-core/axe.min.js
 CATALOG := webapp/translations
 MO      := $(CATALOG)/en/LC_MESSAGES/messages.mo
 SYSDEPS := fonts-wqy-microhei libharfbuzz-subset0
@@ -42,13 +43,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # Browser libraries, pinned in package-lock.json: the BPMN diagram viewer of the auditor's pages
-# (bpmn-js) and the charts of the 统计看板 (Chart.js, its UMD build). One npm ci makes both (grouped targets).
-$(VENDOR) &: package.json package-lock.json
+# (bpmn-js) and the charts of the 统计看板 (Chart.js, its UMD build); and, for the browser tests only
+# (devDependencies, never served), axe-core, the accessibility checker tests/e2e/test_screens.py adds to
+# the pages. One npm ci makes them all (grouped targets; npm dates its files 1985: axe is touched).
+$(VENDOR) $(AXE) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(dir $(BPMNJS)) $(dir $(CHARTJS))
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(dir $(BPMNJS))
 	cp -r node_modules/bpmn-js/dist/assets $(dir $(BPMNJS))
 	cp node_modules/chart.js/dist/chart.umd.js $(CHARTJS)
+	touch $(AXE)
 
 # The English catalogue of the web pages, compiled from its .po (the .mo is not committed).
 $(MO): $(CATALOG)/en/LC_MESSAGES/messages.po $(STAMP)
@@ -73,7 +77,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: lint testdeps
+test: lint testdeps $(AXE)
 	$(BIN)/pytest -n 2 -q
 
 bench: setup

@@ -10,14 +10,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from webapp import create_app
+from webapp import create_app, db, services
 from workflows import demo, reference, store, users
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,14 +30,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 CLI_TIMEOUT_S = 120
+DESKTOP = {"width": 1280, "height": 800}
+DEMO_CASES = 12  # seed-demo's default: every stage in the first township, a few elsewhere
 
 
 @dataclass
 class LiveServer:
-    """The running app: its address, and the CLI on the same database and data folder."""
+    """The running app: its address, the app itself (for set-up in the test's own thread, with the clock
+    it sets) and the CLI on the same database and data folder."""
 
     url: str
     env: dict[str, str] = field(repr=False)
+    app: Flask = field(repr=False)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         """Run `flask --app wsgi <args>` in a subprocess with the server's settings."""
@@ -55,11 +61,11 @@ def _prepare_database(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def live_server(tmp_path) -> Iterator[LiveServer]:
-    """The web app on a fresh database, served by werkzeug on 127.0.0.1 and a free port."""
+@contextmanager
+def _serve(folder: Path) -> Iterator[LiveServer]:
+    """The web app on a fresh database in ``folder``, served by werkzeug on 127.0.0.1 and a free port."""
     config = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'dibao.sqlite3'}", "DIBAO_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{folder / 'dibao.sqlite3'}", "DIBAO_DATA_DIR": str(folder / "data"),
         "SECRET_KEY": "e2e-secret", "DIBAO_TESTING": True,
     }
     _prepare_database(config["DATABASE_URL"])
@@ -69,12 +75,37 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
     thread.start()
     env = {**os.environ, **{k: str(v) for k, v in config.items()}, "DIBAO_TESTING": "1"}
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", env=env)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", env=env, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         app.extensions["dibao_db"]["engine"].dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[LiveServer]:
+    """The web app on a fresh database (demo accounts, no cases), for one test."""
+    with _serve(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The web app on the demo data (`seed-demo`: cases at every stage, reserves, visit targets, rosters),
+    shared by the tests of a module that only look (nothing they do may change what another one sees)."""
+    with _serve(tmp_path_factory.mktemp("demo")) as server:
+        with server.app.app_context():
+            demo.seed_cases(db.factory(), services.get(), DEMO_CASES)
+            demo.seed_rosters(db.factory(), services.get())
+        yield server
+
+
+def open_page(browser: Browser, server: LiveServer, **options) -> Page:
+    """A fresh browser context (own cookies), Chinese, based at ``server``; 1280×800 unless told."""
+    context = browser.new_context(base_url=server.url, locale="zh-CN", **{"viewport": DESKTOP, **options})
+    context.set_default_timeout(10_000)
+    return context.new_page()
 
 
 @pytest.fixture(scope="session")
@@ -93,13 +124,11 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh browser context (own cookies) at 1280×800, Chinese, based at the live server."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
+    tab = open_page(browser, live_server)
     try:
         yield tab
     finally:
-        context.close()
+        tab.context.close()
 
 
 @pytest.fixture
