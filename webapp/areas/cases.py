@@ -7,7 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
-from workflows import access, access_log, attachments, clock, incidents, procedure, queries, replay, spot_checks
+from workflows import access, access_log, attachments, clock, incidents, procedure, queries, replay, roster, spot_checks
 from workflows.errors import Invalid
 from workflows.forms import decode_web_form, initial_values
 from workflows.i18n import N_
@@ -27,12 +27,18 @@ def index():
     """Cases the user may see, filtered by status and text."""
     status = request.args.get("status") or None
     text = request.args.get("q", "").strip()
-    page = request.args.get("page", 1, type=int)
-    cases = queries.case_list(db.session(), account(), status, text, page)
-    return render_template("cases/index.html", cases=cases, status=status, q=text, page=page,
+    page = max(request.args.get("page", 1, type=int), 1)
+    process = request.args.get("process") or None
+    process = process if process in (*queries.CASE_PROCESSES, queries.ALL_PROCESSES) else None  # forged: the default
+    cases = queries.case_list(db.session(), account(), status, text, page, peek=True, process=process)
+    has_next = len(cases) > queries.PAGE_SIZE
+    processes = [p for p in queries.CASE_PROCESSES if p != roster.PROCESS or roster.may_view(account())]
+    return render_template("cases/index.html", cases=cases[:queries.PAGE_SIZE], status=status, q=text, page=page,
+                           has_next=has_next, process=process, processes=processes,
                            statuses=[*ACTIVE_STATUSES, "APPROVED", "REFUSED", "NOT_ACCEPTED", "WITHDRAWN", "REVIEWED",
                                      "EXITED", "CHECKED", "CHECK_PROBLEM", "PAID", "ROSTER_ISSUED",
-                                     "ROSTER_WITHDRAWN"])
+                                     "ROSTER_WITHDRAWN", "VISITED", "VISITED_REFERRED", "VISIT_MISSED",
+                                     "VISIT_CANCELLED"])
 
 
 def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
@@ -41,27 +47,35 @@ def _render_detail(case_no: str, posted: dict | None = None, status: int = 200):
     Args:
         posted: ``{"form": "objection" | "deadline_extension" | "attachment", "values": ..., "errors": ...}``.
     """
-    sess, user, locale = db.session(), account(), str(get_locale())
+    sess, user = db.session(), account()
     case = access.case_for(sess, user, case_no)
+    page = _case_page(sess, user, case, log=posted is None)
+    forms = {form_id: _message_form(sess, case, user, form_id, posted) for form_id in readside.MESSAGE_FORMS}
+    return render_template(
+        "cases/detail.html", **page, forms={k: v for k, v in forms.items() if v},
+        can_retry=user.role == "admin" or user.is_township_staff,
+        accesses=access_log.for_case(sess, case) if user.role in access.AUDIT_ROLES else [],
+    ), status
+
+
+def _case_page(sess, user, case, log: bool = True, detail: str = "") -> dict:
+    """What the case page and its print view show (the view is logged as ``case_viewed`` when ``log``)."""
+    locale = str(get_locale())
     subject = readside.subject_view(sess, case)  # a spot check shows the case it checks
-    if posted is None:
-        accesslog.log(user, "case_viewed", case)
+    if log:
+        accesslog.log(user, "case_viewed", case, detail)
         if subject["subject"]:
             accesslog.log(user, "case_viewed", subject["subject"], case.case_no)
     history = readside.describe_messages(sess, case, queries.history_view(sess, case, locale), locale)
-    forms = {form_id: _message_form(sess, case, user, form_id, posted) for form_id in readside.MESSAGE_FORMS}
     checks, data = spot_checks.checks_about(sess, case), queries.case_data(sess, case)
-    return render_template(
-        "cases/detail.html", case=case, data=data, history=history,
-        documents=queries.case_documents(sess, case), open_tasks=queries.case_open_tasks(sess, case),
-        benefit=queries.benefit_of_case(sess, case),
-        townships=queries.townships(sess), extras=readside.case_extras(sess, case, history, locale),
-        forms={k: v for k, v in forms.items() if v}, can_retry=user.role == "admin" or user.is_township_staff,
-        accesses=access_log.for_case(sess, case) if user.role in access.AUDIT_ROLES else [],
-        checks=checks, check_results=queries.spot_check_results(sess, checks), **subject,
-        attachments=attachments.panel(sess, case, user, data.get("required_materials")),
-        roster_view=readside.roster_view(sess, case, data),
-    ), status
+    return {
+        "case": case, "data": data, "history": history, "documents": queries.case_documents(sess, case),
+        "open_tasks": queries.case_open_tasks(sess, case), "benefit": queries.benefit_of_case(sess, case),
+        "townships": queries.townships(sess), "extras": readside.case_extras(sess, case, history, locale),
+        "checks": checks, "check_results": queries.spot_check_results(sess, checks), **subject,
+        "attachments": attachments.panel(sess, case, user, data.get("required_materials")),
+        "roster_view": readside.roster_view(sess, case, data),
+    }
 
 
 def _message_form(sess, case, user, form_id: str, posted: dict | None) -> dict | None:
@@ -84,6 +98,18 @@ def _message_form(sess, case, user, form_id: str, posted: dict | None) -> dict |
 def detail(case_no: str):
     """Everything about one case."""
     return _render_detail(case_no)
+
+
+@bp.route("/<case_no>/print")
+@roles_required(*ALL_ROLES)
+def print_view(case_no: str):
+    """The case laid out for A4 paper: its facts, household, documents, scans and every step of its
+    history with what was submitted — no forms, no buttons (打印 view)."""
+    sess, user = db.session(), account()
+    case = access.case_for(sess, user, case_no)
+    page = _case_page(sess, user, case, detail="print")
+    page["attachments"] = {**page["attachments"], "can_attach": False}  # paper: the list, not the upload form
+    return render_template("cases/print.html", **page)
 
 
 def _send(case_no: str, form_id: str, step, done: str):
