@@ -2,7 +2,9 @@
 
 - ``python -m bench [--quick]``: P1, P2, P5, P6, P7 (one completion, history, PDFs, replay, bytes);
 - ``python -m bench queues [--sizes 10000 1000000] [--backends sqlite postgresql] [--smoke]``: P3;
-- ``python -m bench throughput [--clients 4] [--seconds 10] [--backends …] [--smoke]``: P4.
+- ``python -m bench throughput [--clients 4] [--seconds 10] [--backends …] [--smoke]``: P4;
+- ``python -m bench replay [--cases 2000] [--workers 2] [--documents] [--backend sqlite] [--smoke]``: P6 at scale
+  (every case of a database built through the engine, verified in parallel, extrapolated to 100,000).
 """
 
 import argparse
@@ -45,6 +47,13 @@ def _throughput(args) -> None:
     print("\n".join(throughput.report(throughput.run(args.backends, options))))
 
 
+def _replay(args) -> None:
+    from . import replay_cost  # noqa: PLC0415
+
+    cases, workers = (12, 2) if args.smoke else (args.cases, args.workers)
+    print("\n".join(replay_cost.report(replay_cost.run(cases, workers, args.backend, args.documents))))
+
+
 def main(argv: list[str]) -> int:
     """Parse the command line and run the benchmarks asked for."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
@@ -61,6 +70,12 @@ def main(argv: list[str]) -> int:
     throughput.add_argument("--no-follow", action="store_true", help="do not load the queue after each POST")
     throughput.add_argument("--per-client", type=int, default=0,
                             help="applications seeded per client (default: enough for 160 completions/s)")
+    replay = commands.add_parser("replay", help="P6: replay-verify every case of a database, in parallel")
+    replay.add_argument("--cases", type=int, default=2_000, help="cases built through the engine")
+    replay.add_argument("--workers", type=int, default=2, help="verifying processes")
+    replay.add_argument("--documents", action="store_true", help="also re-render every document")
+    replay.add_argument("--backend", choices=BACKENDS, default="sqlite")
+    replay.add_argument("--smoke", action="store_true", help="a tiny run that only shows it works")
     for sub in (queues, throughput):
         sub.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
         sub.add_argument("--smoke", action="store_true", help="a tiny run that only shows it works")
@@ -69,6 +84,8 @@ def main(argv: list[str]) -> int:
         _queues(args)
     elif args.command == "throughput":
         _throughput(args)
+    elif args.command == "replay":
+        _replay(args)
     else:
         _engine_benchmarks(args.quick)
     return 0

@@ -2,11 +2,12 @@
 
 Each size gets a fresh database written by ``bench.generate``. Measured in the township with the
 most open tasks, as its clerk, investigator, reviewer and leader, and as the county auditor (every
-township), in each view of the page (all / mine / unclaimed / overdue):
+township), in each view of the page (all / mine / unclaimed / overdue / week):
 
 - the page's queries, through the functions the page calls (``queries.task_queue``,
-  ``queries.queue_counts``, ``queries.townships`` for county roles, and ``readside.nav_counts``,
-  which ``base.html`` asks for), each repetition in a new session as a request has;
+  ``queries.queue_counts``, ``queues.steps`` (the step filter's choices), ``queries.townships`` for county
+  roles, and ``readside.nav_counts``, which ``base.html`` asks for), each repetition in a new session as a
+  request has;
 - the whole page, ``GET /tasks/?view=…`` through the Flask test client (login, session, template).
 
 Figures are p50 and p95 over every user × view × repetition; the ratio is p95 at the larger size
@@ -27,13 +28,13 @@ from sqlalchemy import func, select
 from tests.webapp.web import login
 from webapp import create_app, readside
 from webapp.areas.tasks import VIEWS
-from workflows import clock, demo, queries, store
+from workflows import clock, demo, queries, queues, store
 from workflows.store import HumanTask, User
 
 from . import generate, servers
 
 ROLES = ("clerk", "investigator", "reviewer", "leader")
-PARTS = ("task_queue", "queue_counts", "nav_counts")
+PARTS = ("task_queue", "queue_counts", "queue_steps", "nav_counts")
 
 
 @dataclass
@@ -70,6 +71,7 @@ def _page_parts(sess, user: User, view: str) -> dict[str, Callable[[], object]]:
     parts = {
         "task_queue": lambda: queries.task_queue(sess, user, view, 1),
         "queue_counts": lambda: queries.queue_counts(sess, user),
+        "queue_steps": lambda: queues.steps(sess, user),
         "nav_counts": lambda: readside.nav_counts(sess, user),
     }
     if not user.is_township_staff:

@@ -17,6 +17,7 @@ and the latency of each POST. Afterwards the database must hold exactly one ``ta
 event per completion.
 """
 
+import os
 import shutil
 import tempfile
 import threading
@@ -60,6 +61,7 @@ class Result:
     seed_seconds: float
     ran_out: int = 0  # clients that had no task left before the time was up (fewer clients from then on)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used while measuring: app, database, clients
+    load: float = 0.0  # the machine's 1-minute load average at the end of the measured time (others share the cores)
 
     @property
     def rate(self) -> float:
@@ -192,6 +194,7 @@ def measure(url: str, options: Options, folder: Path) -> Result:
         before = {"app": tree_cpu(server.process.pid), "database": tree_cpu(postmaster) if postmaster else 0.0,
                   "clients": time.process_time()}
         elapsed, done, latencies, failures = _drive(clients, options.seconds, options.follow)
+        load = os.getloadavg()[0]
         cpu = {"app": tree_cpu(server.process.pid), "database": tree_cpu(postmaster) if postmaster else 0.0,
                "clients": time.process_time()}
         cpu = {k: cpu[k] - before[k] for k in cpu}
@@ -202,7 +205,7 @@ def measure(url: str, options: Options, folder: Path) -> Result:
     events = _completed_events(url) - options.warmup * len(clients)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     return Result(backend, options.clients, options.workers, options.threads, elapsed, done[0], latencies, failures,
-                  options.follow, events, seeded, done[1], cpu)
+                  options.follow, events, seeded, done[1], cpu, load)
 
 
 def run(backends: list[str], options: Options) -> list[Result]:
@@ -230,6 +233,6 @@ def report(results: list[Result]) -> list[str]:
         per = [r.cpu.get(k, 0.0) * 1000 / max(r.completions, 1) for k in ("app", "database", "clients")]
         lines.append(f"{setup:<30} {r.completions:>6} {r.rate:>6.1f} {r.percentile(0.5) * 1000:>6.1f}/"
                      f"{r.percentile(0.95) * 1000:>6.1f}ms  {per[0]:>20.1f}/{per[1]:.1f}/{per[2]:.1f}"
-                     f"  {failures}{check} (seed {r.seed_seconds:.0f}s)")
+                     f"  {failures}{check} (seed {r.seed_seconds:.0f}s, load {r.load:.1f})")
     lines.append("P4 target: ≥ 100 completions/s")
     return lines

@@ -124,10 +124,14 @@ def at_monday():
 
 @pytest.fixture
 def app(db_url, tmp_path):
-    """The web app on the test's database (its engine is closed after the test)."""
+    """The web app on the test's database (its engine is closed after the test).
+
+    The worker's daily 探访 scheduling is off here (else every household approved with a key person would
+    get visit cases at the first pass); tests of it switch ``DIBAO_VISIT_SCHEDULE`` on.
+    """
     app = create_app({
         "TESTING": True, "DATABASE_URL": db_url, "DIBAO_DATA_DIR": str(tmp_path / "data"),
-        "SECRET_KEY": "test-secret", "DIBAO_TESTING": True,
+        "SECRET_KEY": "test-secret", "DIBAO_TESTING": True, "DIBAO_VISIT_SCHEDULE": False,
     })
     yield app
     app.extensions["dibao_db"]["engine"].dispose()

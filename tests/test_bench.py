@@ -1,14 +1,15 @@
-"""The P3 and P4 benchmarks at a tiny size (``python -m bench queues|throughput``), and the queue
+"""The P3, P4 and P6 benchmarks at a tiny size (``python -m bench queues|throughput|replay``), and the queue
 queries they measure checked against a recount of the rows (both backends)."""
 
 import pytest
 from sqlalchemy import func, select, update
 
-from bench import generate, queue_cost, throughput
+from bench import generate, queue_cost, replay_cost, throughput
 from bench.__main__ import main
+from bench.queue_cost import VIEWS
 from webapp import readside
-from workflows import clock, queries, reviews, specs, store
-from workflows.store import ACTIVE_STATUSES, Benefit, Case, HumanTask, Township, User
+from workflows import clock, queries, queues, reviews, specs, store
+from workflows.store import ACTIVE_STATUSES, Benefit, Case, CaseEvent, HumanTask, Township, User
 
 
 @pytest.fixture
@@ -44,7 +45,8 @@ def test_the_generated_rows_are_what_the_read_models_would_hold(generated):
 def _recount(tasks: list[HumanTask], user: User, today) -> dict[str, int]:
     return {"all": len(tasks), "mine": sum(t.claimed_by_id == user.id for t in tasks),
             "unclaimed": sum(t.claimed_by_id is None for t in tasks),
-            "overdue": sum(t.due_on is not None and t.due_on < today for t in tasks)}
+            "overdue": sum(t.due_on is not None and t.due_on < today for t in tasks),
+            "week": sum(t.due_on is not None and today <= t.due_on <= queues.week_end(today) for t in tasks)}
 
 
 def test_queues_come_in_due_order_and_their_counts_match_the_rows(generated):
@@ -93,9 +95,10 @@ def test_p3_measures_the_queue_page_through_its_functions_and_the_web(db_url):
     result = queue_cost.measure(db_url, 600, repeats=2)
     assert result.built.cases == 600
     parts = result.parts
-    assert parts["page queries"].n == 5 * 4 * 2  # five users, four views, two repetitions
+    assert parts["page queries"].n == 5 * len(VIEWS) * 2  # five users, every view, two repetitions
     assert 0 < parts["task_queue"].p50 <= parts["task_queue"].p95 < parts["page queries"].p95 + 1e-9
-    assert 0 < result.page.p50 <= result.page.p95 and result.page.n == 5 * 4 * 2
+    assert 0 < parts["queue_steps"].p50 <= parts["queue_steps"].p95
+    assert 0 < result.page.p50 <= result.page.p95 and result.page.n == 5 * len(VIEWS) * 2
     assert result.load[0] >= 0 and result.backend == db_url.split(":")[0].split("+")[0]
     assert any(line.startswith(f"{result.backend} 600") for line in queue_cost.report([result]))
 
@@ -125,3 +128,39 @@ def test_the_bench_command_runs_the_queue_benchmark_at_its_smoke_size(capsys):
     assert out[3].startswith("P3 sqlite: p95 2,000 / 200 cases")
     with pytest.raises(SystemExit):
         main(["queues", "--backends", "oracle"])
+
+
+def test_p6_builds_cases_through_the_engine_and_verifies_them_all_in_two_processes(db_url, tmp_path):
+    result = replay_cost.measure(db_url, 6, workers=2, folder=tmp_path, documents=True)
+    assert result.built.cases == len(result.timings) == 6 and result.workers == 2
+    assert all(t.verified for t in result.timings), [t.problems for t in result.timings]
+    assert sum(t.steps for t in result.timings) == result.built.events  # every event of every case replayed
+    assert len({t.case_no for t in result.timings}) == 6  # each case once, in one of the two processes
+    assert result.wall > 0 and all(t.cpu > 0 for t in result.timings)
+    assert result.extrapolated_minutes == pytest.approx(100_000 * result.wall / 6 / 60)
+    lines = replay_cost.report(result)
+    assert lines[0].startswith(f"P6 {result.backend}: 6 cases built through the engine")
+    assert "6/6 verified" in lines[1] and "documents re-rendered" in lines[1]
+    assert "extrapolated linearly from 6 cases" in lines[-1]
+
+
+def test_p6_finds_a_tampered_case_among_the_others(db_url, tmp_path):
+    replay_cost.build(db_url, 4, tmp_path / "documents")
+    engine = store.make_engine(db_url)
+    try:
+        with engine.begin() as conn:  # an edited event of the last case
+            last = conn.scalar(select(func.max(CaseEvent.case_id)))
+            conn.execute(update(CaseEvent).where(CaseEvent.case_id == last, CaseEvent.seq == 1)
+                         .values(actor_name="某人"))
+    finally:
+        engine.dispose()
+    _, timings = replay_cost.verify_all(db_url, 2)
+    assert [t.verified for t in timings].count(False) == 1
+    assert "第 1 条事件：哈希链断裂" in next(t for t in timings if not t.verified).problems
+
+
+@pytest.mark.slow
+def test_the_bench_command_runs_the_replay_benchmark_at_its_smoke_size(capsys):
+    assert main(["replay", "--smoke"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("P6 sqlite: 12 cases") and "12/12 verified" in out[1]

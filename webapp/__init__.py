@@ -28,11 +28,12 @@ def create_app(config: dict | None = None) -> "Flask":
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = cfg.secret_key(instance)
 
-    from . import auth, cli, db, errors, i18n, inputs, labels, security, services  # noqa: PLC0415 - cheap wsgi import
+    from . import auth, cli, db, errors, i18n, inputs, labels, navigation, security, services  # noqa: PLC0415
 
     db.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    navigation.init_app(app)  # the grouped menu, its counts and the printed heading
     auth.init_app(app)
     security.init_app(app)
     inputs.init_app(app)  # before the blueprints: their <int:…> routes take its bounded converter

@@ -34,6 +34,7 @@ from workflows.users import create_user
 from . import db, services, worker
 from .documents import check_fonts
 from .process_cli import process_upgrade
+from .visit_cli import start_visits
 
 
 def _fail(message: str) -> None:
@@ -108,6 +109,7 @@ def _parse_now(value: str | None) -> datetime | None:
 def _pass_report(result: worker.PassResult) -> str:
     made = f"；已生成当日锚点 {result.anchor}，压缩已办结案件快照 {result.compacted} 件" if result.anchor else ""
     made += f"；后台任务处理 {result.jobs} 件" if result.jobs else ""
+    made += f"；探访排期 {result.visits} 件" if result.visits else ""
     return f"到期定时事件已处理：{result.timers} 件；外部核对已答复：{result.calls} 件{made}"
 
 
@@ -136,7 +138,7 @@ def worker_cmd(interval: float) -> None:
     try:
         while not stopping:
             result = worker.run_pass()
-            if result.timers or result.calls or result.anchor or result.jobs:
+            if result.timers or result.calls or result.anchor or result.jobs or result.visits:
                 click.echo(f"{clock.now().isoformat()} {_pass_report(result)}")
             for _ in range(int(interval * 10)):
                 if stopping:
@@ -314,5 +316,5 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db, seed_demo, create_user_cmd, tick, worker_cmd, retry_calls, retry_timers, audit_verify,
                     audit_anchor, compact_cmd, run_jobs_cmd,
-                    backup_cmd, restore_cmd, process_upgrade):
+                    backup_cmd, restore_cmd, process_upgrade, start_visits):
         app.cli.add_command(command)

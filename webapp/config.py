@@ -13,6 +13,7 @@ ENV_KEYS = {
     "DIBAO_SIM_FAILING_SOURCES": "DIBAO_SIM_FAILING_SOURCES",
     "MAX_CONTENT_LENGTH": "DIBAO_MAX_REQUEST_BYTES",
     "DIBAO_DAILY_ANCHOR": "DIBAO_DAILY_ANCHOR",
+    "DIBAO_VISIT_SCHEDULE": "DIBAO_VISIT_SCHEDULE",
 }
 
 
@@ -26,6 +27,7 @@ def defaults(instance_path: Path) -> dict:
         # 核对 data sources the local simulator reports as down (demos and tests of the incident path)
         "DIBAO_SIM_FAILING_SOURCES": (),
         "DIBAO_DAILY_ANCHOR": True,  # the timer worker anchors every case chain once a day
+        "DIBAO_VISIT_SCHEDULE": True,  # the timer worker schedules each township's 探访 once a day
         "BABEL_DEFAULT_LOCALE": "zh",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -43,8 +45,9 @@ def from_environment() -> dict:
     values = {key: os.environ[env] for key, env in ENV_KEYS.items() if env in os.environ}
     if "DIBAO_TESTING" in values:
         values["DIBAO_TESTING"] = values["DIBAO_TESTING"] not in ("", "0", "false")
-    if "DIBAO_DAILY_ANCHOR" in values:
-        values["DIBAO_DAILY_ANCHOR"] = values["DIBAO_DAILY_ANCHOR"] not in ("", "0", "false")
+    for flag in ("DIBAO_DAILY_ANCHOR", "DIBAO_VISIT_SCHEDULE"):
+        if flag in values:
+            values[flag] = values[flag] not in ("", "0", "false")
     if "MAX_CONTENT_LENGTH" in values:
         values["MAX_CONTENT_LENGTH"] = int(values["MAX_CONTENT_LENGTH"])
     if "DIBAO_SIM_FAILING_SOURCES" in values:

@@ -28,6 +28,9 @@ STATUS = {
     # a month's payment roster (payment_roster)
     "ROSTER_REVIEWING": N_("花名册待审核"), "ROSTER_PREPARING": N_("花名册退回重新制表"),
     "ROSTER_ISSUED": N_("花名册已生成"), "ROSTER_WITHDRAWN": N_("花名册已撤回"),
+    # a month's visit to a key person (dibao_visit)
+    "VISIT_DUE": N_("待探访"), "VISIT_FOLLOW_UP": N_("探访情况跟进中"), "VISITED": N_("已探访"),
+    "VISITED_REFERRED": N_("已探访，移交复核"), "VISIT_MISSED": N_("未探访"), "VISIT_CANCELLED": N_("探访对象已结束"),
 }
 EVENTS = {
     "application_submitted": N_("登记申请"), "task_completed": N_("办结环节"), "timer_fired": N_("时限到达"),
@@ -37,6 +40,7 @@ EVENTS = {
     "review_started": N_("启动复核"), "spot_check_started": N_("抽中待查"), "finding_referred": N_("问题移交原案件"),
     "spot_check_problem_recorded": N_("区级抽查发现问题"), "attachment_added": N_("上传材料扫描件"),
     "migrated": N_("迁移到新流程版本"), "roster_started": N_("制作发放花名册"),
+    "visit_started": N_("排期探访"), "visit_change_referred": N_("探访发现情况变化，移交复核"),
 }
 # What a message_received event records, by BPMN message name.
 MESSAGES = {"objection": N_("登记公示异议"), "deadline_extension": N_("延长办理期限"),
@@ -84,6 +88,8 @@ VISIT_METHODS = {"home": N_("入户"), "phone": N_("电话")}
 VISIT_CATEGORIES = {"elderly": N_("独居、空巢老人"), "severe": N_("重度残疾或重病"), "minor": N_("困境儿童"),
                     "left_behind": N_("留守儿童"), "other": N_("其他")}
 VISIT_SOURCES = {"register": N_("在保登记簿"), "manual": N_("手工登记")}
+PROCESSES = {"dibao_application": N_("低保申请"), "dibao_review": N_("低保复核"), "temp_assistance": N_("临时救助"),
+             "dibao_spot_check": N_("区级抽查"), "dibao_visit": N_("探访"), "payment_roster": N_("发放花名册")}
 # 后台任务 (workflows.jobs): what was asked for, and how far it is.
 JOB_KINDS = {"audit_verify": N_("批量重放验证"), "documents_zip": N_("文书归档打包"),
              "roster_export": N_("花名册年度导出")}
@@ -149,7 +155,7 @@ def init_app(app: Flask) -> None:
         REFERRAL_OUTCOME_LABELS=REFERRAL_OUTCOMES, SAMPLED_AS_LABELS=SAMPLED_AS, FINDING_LABELS=FINDINGS,
         TEMP_TYPE_LABELS=TEMP_TYPE_LABELS, PAID_BY_LABELS=PAID_BY_LABELS, LEDGER_KIND_LABELS=LEDGER_KINDS,
         VISIT_METHOD_LABELS=VISIT_METHODS, VISIT_CATEGORY_LABELS=VISIT_CATEGORIES, VISIT_SOURCE_LABELS=VISIT_SOURCES,
-        JOB_KIND_LABELS=JOB_KINDS, JOB_STATUS_LABELS=JOB_STATUS,
+        JOB_KIND_LABELS=JOB_KINDS, JOB_STATUS_LABELS=JOB_STATUS, PROCESS_LABELS=PROCESSES,
     )
     for name, labels in list(app.jinja_env.globals.items()):  # every *_LABELS dictionary, in the user's language
         if name.endswith("_LABELS") and isinstance(labels, dict):

@@ -18,6 +18,7 @@ from workflows.store import Case, Document, HumanTask, OutsideCall, StepIncident
 from workflows.store.outside_call import DONE
 
 BATCH_KIND = "public_notice_list"
+QUEUE_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor")  # the roles with a task queue
 # BPMN message → the declarative form its payload was validated with.
 MESSAGE_FORMS = {"objection": "objection", "deadline_extension": "deadline_extension"}
 
@@ -158,8 +159,14 @@ def batch_document(session: Session, user: User, number: str) -> Document | None
 
 
 def nav_counts(session: Session, user: User) -> dict[str, int]:
-    """Counts shown in the navigation: cases waiting for 公示, escalated tasks, reviews due (clerks)."""
+    """Counts shown in the navigation: open tasks of the user's queue, cases waiting for 公示, escalated
+    tasks, reviews due (clerks). One indexed COUNT each."""
     counts = {}
+    if user.role in QUEUE_ROLES:  # the whole queue, as its "全部" tab counts it
+        query = select(func.count()).select_from(HumanTask).where(HumanTask.role == user.role)
+        if user.is_township_staff:
+            query = query.where(HumanTask.township_code == user.township_code)
+        counts["tasks"] = session.scalar(query) or 0
     if user.role == "clerk":
         counts["reviews_due"] = reviews.count_due(session, user)
     if user.role in ("reviewer", "leader"):

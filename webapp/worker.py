@@ -1,7 +1,8 @@
 """The worker's passes, shared by `flask worker`, `flask tick`, `flask retry-calls` and the case page.
 
 One pass fires every due timer and makes every due outside call (the 核对), one transaction per
-case or call, so one broken case never stops the others. The 核对 is answered by the local
+case or call, so one broken case never stops the others; once a day per township it also schedules
+the month's 探访 (``workflows.visit_cases``). The 核对 is answered by the local
 simulator; ``DIBAO_SIM_FAILING_SOURCES`` names sources it reports as down (demos of the incident path).
 """
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflows import anchors, engine, incidents, jobs, procedure, retention, store
+from workflows import anchors, clock, engine, incidents, jobs, procedure, retention, store, visit_cases
 from workflows.adapters.simulator import SimulatorAdapter
 from workflows.store import OutsideCall
 from workflows.store.incident import TIMER
@@ -33,6 +34,7 @@ class PassResult:
     compacted: int = 0  # finished cases whose snapshot was compacted (with the daily anchor)
     jobs: int = 0  # background jobs (后台任务) worked on in this pass's slice
     expired: int = 0  # background jobs whose result file was deleted (with the daily anchor)
+    visits: int = 0  # 探访 cases started by the day's scheduling (first pass of a day, per township)
 
 
 def adapter_for(session: Session) -> SimulatorAdapter:
@@ -86,6 +88,22 @@ def run_daily_anchor() -> int | None:
         return None
 
 
+def run_visit_schedule() -> int:
+    """Once a day per township: bring its visit targets in line with the benefit register and start the
+    month's visit case of every target that has none (``DIBAO_VISIT_SCHEDULE``); how many cases started."""
+    if not current_app.config["DIBAO_VISIT_SCHEDULE"]:
+        return 0
+    with store.unit_of_work(db.factory()) as sess:
+        towns = visit_cases.townships_due(sess, clock.today())
+    started = 0
+    for town in towns:
+        try:
+            started += visit_cases.schedule_township(db.factory(), town, services.get())["started"]
+        except Exception as err:  # noqa: BLE001 - one township's failure (a missing setting) must not stop the others
+            current_app.logger.warning("visits of %s not scheduled: %s", town, err)
+    return started
+
+
 def job_workdir() -> Path:
     """Where background jobs keep the zip they are still packing (beside the document store)."""
     return Path(current_app.config["DIBAO_DATA_DIR"]) / "jobs"
@@ -115,7 +133,7 @@ def run_pass() -> PassResult:
     """One pass: outside calls first (a case answered now may have a timer), then timers, then the daily anchor,
     then a bounded slice of background jobs."""
     calls = run_due_calls()
-    result = PassResult(timers=run_due_timers(), calls=calls, anchor=run_daily_anchor())
+    result = PassResult(timers=run_due_timers(), calls=calls, anchor=run_daily_anchor(), visits=run_visit_schedule())
     if result.anchor is not None:  # once a day: keep the snapshots of long-finished cases small
         result.compacted = retention.compact(db.factory()).compacted
         result.expired = expire_job_results()

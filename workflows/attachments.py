@@ -225,9 +225,11 @@ def attach(session: Session, actor: User, case_no: str, content: bytes, filename
     store = store_of(documents)
     store.put(content, SUFFIX)
     name, at = clean_filename(filename), clock.now()
-    event = append_event(session, case, EVENT, at=at, actor=actor, state_digest=session.get(CaseSnapshot, case.id)
-                         .digest, data={"material": material, "filename": name, "content_type": content_type,
-                                        "size": len(content), "sha256": digest})
+    snap = session.get(CaseSnapshot, case.id)
+    event = append_event(session, case, EVENT, at=at, actor=actor, state_digest=snap.digest,
+                         digest_version=snap.digest_version,
+                         data={"material": material, "filename": name, "content_type": content_type,
+                               "size": len(content), "sha256": digest})
     row = CaseAttachment(
         case_id=case.id, material=material, filename=name, content_type=content_type, size=len(content),
         sha256=digest, storage_key=store.path(digest, SUFFIX).relative_to(documents.root).as_posix(),
@@ -271,12 +273,12 @@ def check(session: Session, case: Case, documents: DocumentStore | None = None) 
     for ev in events:
         data, row = json.loads(ev.data), rows.pop(ev.seq, None)
         if row is None or (row.sha256, row.material, row.size) != (data["sha256"], data["material"], data["size"]):
-            problems.append(f"attachment of event {ev.seq}: the register does not match the event")
+            problems.append(f"第 {ev.seq} 条事件的扫描件：登记与事件记录不一致")
         elif documents is not None:
             try:
                 content_of(documents, row)
             except DocumentIntegrityError:
-                problems.append(f"attachment of event {ev.seq}: the stored file is missing or was changed")
+                problems.append(f"第 {ev.seq} 条事件的扫描件：保存的文件缺失或被改动")
     problems += [f"attachment {row.id}: not recorded in the case's history" for row in rows.values()]
     return problems
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock, engine, procedure, queries, reserve, roster_process, rules, visits
+from . import clock, engine, procedure, queries, reserve, roster_process, rules, visit_cases
 from .adapters.simulator import SimulatorAdapter, seed_simulator
 from .store import Benefit, Case, OutsideCall, Township, User, unit_of_work
 from .users import create_user
@@ -199,18 +199,40 @@ def seed_cases(factory: sessionmaker, services, n: int, seed: int = 2026) -> dic
             case_no = engine.start_case(sess, clerk, sub, services).case.case_no
         at = advance(factory, services, case_no, target, at + timedelta(hours=2))
         _publish_and_finish(factory, services, case_no, target, at)
-    _seed_reserves_and_visits(factory, towns)
+    _seed_reserves(factory, towns)
+    seed_visits(factory, services, towns)
     with unit_of_work(factory) as sess:
         return dict(sess.execute(select(Case.status, func.count()).group_by(Case.status)).all())
 
 
-def _seed_reserves_and_visits(factory: sessionmaker, towns: list[str]) -> None:
-    """Each township's 临时救助 reserve gets an opening deposit; key people on the register become visit targets."""
+def _seed_reserves(factory: sessionmaker, towns: list[str]) -> None:
+    """Each township's 临时救助 reserve gets an opening deposit."""
     with unit_of_work(factory) as sess:
         for town in towns:
             leader = sess.scalars(select(User).where(User.username == username("leader", town))).one()
             reserve.deposit(sess, leader, town, "20000.00", "演示：年初拨付乡镇临时救助备用金")
-            visits.sync_targets(sess, town)
+
+
+def seed_visits(factory: sessionmaker, services, towns: list[str]) -> int:
+    """探访: key people on the register become visit targets and get this month's visit case (as the worker's
+    daily pass does), the first township's clerk registers an elderly man living alone by hand (his visit is
+    left in the investigators' queue), and its investigator records the first visit due. Returns the cases
+    started."""
+    started = sum(visit_cases.schedule_township(factory, town, services)["started"] for town in towns)
+    with unit_of_work(factory) as sess:
+        clerk = sess.scalars(select(User).where(User.username == username("clerk", towns[0]))).one()
+        alone = {"id_no": _id_number(random.Random(10), datetime(1941, 3, 8), False), "name": "马长福",
+                 "category": "elderly", "note": "社区报告：孤寡老人，独居，子女均在外地。"}
+        visit_cases.register_target(sess, clerk, towns[0], alone, services)
+        started += 1
+    with unit_of_work(factory) as sess:
+        due = visit_cases.month_view(sess, towns[0], rules.month_of(clock.today()))["due"]
+        if due:
+            investigator = sess.scalars(select(User).where(User.username == username("investigator", towns[0]))).one()
+            visit = {"visited_on": clock.today().isoformat(), "method": "home",
+                     "notes": "入户探访，老人身体尚好，生活用品充足。", "change_found": False, "change_detail": ""}
+            engine.complete_task(sess, investigator, due[0].task.id, visit, services)
+    return started
 
 
 def seed_rosters(factory: sessionmaker, services) -> list[str]:

@@ -292,6 +292,7 @@ def issue_notice_list(session: Session, actor, batch_no: str, published: list, s
             data["context"] = context
         else:
             data["context_in"] = first
-        event = append_event(session, case, "document_issued", at=at, actor=actor, state_digest=snap.digest, data=data)
+        event = append_event(session, case, "document_issued", at=at, actor=actor, state_digest=snap.digest,
+                             digest_version=snap.digest_version, data=data)
         first = first or {"case_no": case.case_no, "seq": event.seq}
     return doc

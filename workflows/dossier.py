@@ -22,12 +22,23 @@ from .history import canonical
 from .replay import ReplayResult, StepView
 from .store import Case, CaseAttachment, ChainAnchor, Document
 
-#: How the chain hash of an event is computed, for anyone re-checking ``events.json`` by hand.
+#: How the chain hash of an event is computed, for anyone re-checking ``events.json`` by hand (docs/audit.md).
 CHAIN_RULE = (
     "hash = SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of "
-    "[prev_hash, case_no, seq, kind, task_spec, task_id, actor_id, actor_name, at (ISO 8601), data, state_digest]; "
+    "[prev_hash, case_no, seq, kind, task_spec, task_id, actor_id, actor_name, at (ISO 8601), data, state_digest], "
+    "with digest_version appended as a twelfth element when it is not 1; "
     "the first event's prev_hash is the empty string; an anchor's root = SHA-256 of its heads text."
 )
+#: How ``state_digest`` is made, by ``digest_version`` (recomputing it needs the workflow engine: replay does).
+DIGEST_RULES = {
+    1: "SHA-256 of the JSON (sorted keys, separators ', ' and ': ', UTF-8, values JSON cannot hold as text) of "
+       "[tasks, workflow data], tasks in tree order, each [task spec name, state name, its data in full, internal "
+       "data with task ids written task#<tree position>]",
+    2: "SHA-256 of the JSON (sorted keys, no spaces, UTF-8, values JSON cannot hold as text) of "
+       "[\"dibao-state\", 2, tasks, workflow data], tasks in tree order, each [task spec name, state name, the data "
+       "keys whose value differs from the parent task's (the root's: all), the sorted keys the parent has and the "
+       "task lacks, internal data with task ids written task#<tree position>]",
+}
 
 
 @dataclass
@@ -60,7 +71,8 @@ class Dossier:
 def _event_row(ev) -> dict:
     return {"seq": ev.seq, "kind": ev.kind, "task_spec": ev.task_spec, "task_id": ev.task_id,
             "actor_id": ev.actor_id, "actor_name": ev.actor_name, "at": ev.at.isoformat(),
-            "data": ev.data, "state_digest": ev.state_digest, "prev_hash": ev.prev_hash, "hash": ev.hash}
+            "data": ev.data, "state_digest": ev.state_digest, "digest_version": ev.digest_version,
+            "prev_hash": ev.prev_hash, "hash": ev.hash}
 
 
 def _documents(session: Session, case: Case, events: list, store) -> list[tuple[Document, bytes]]:
@@ -124,7 +136,10 @@ def machine_files(dossier: Dossier) -> dict[str, bytes]:
 
     case = dossier.case
     files = {
-        "events.json": as_json({"case_no": case.case_no, "chain_rule": CHAIN_RULE, "events": dossier.events}),
+        "events.json": as_json({"case_no": case.case_no, "chain_rule": CHAIN_RULE,
+                                "digest_rules": {str(v): DIGEST_RULES[v] for v in sorted(
+                                    {ev["digest_version"] for ev in dossier.events})},
+                                "events": dossier.events}),
         "verification.json": as_json(dossier.verification.as_dict()),
         "path.json": as_json([vars(s) for s in dossier.steps]),
         "anchors.json": as_json([vars(a) for a in dossier.anchors]),

@@ -4,7 +4,7 @@
 the order of :data:`ORDER`: checks and payments first, so a refusal (an amount over the authority
 limit, a reserve that cannot cover a payment, a payment roster whose register changed since it was
 drawn up) refuses the whole step before anything is issued; then documents, the benefit register,
-and referrals to another case.
+the visit a 探访 task recorded, and referrals to another case.
 
 A user task may also name data the engine layer works out when it is completed (``computes``,
 :func:`computed`): recorded with the completion, so replay sets it again instead of recomputing it.
@@ -12,7 +12,7 @@ A user task may also name data the engine layer works out when it is completed (
 
 from . import benefits, documents, reserve, runtime
 
-ORDER = ("amountLimit", "reserve", "roster", "document", "benefit", "reopen")
+ORDER = ("amountLimit", "reserve", "roster", "document", "benefit", "visit", "reopen")
 
 
 def run(step, tasks: list, digest: str, result) -> None:
@@ -43,6 +43,8 @@ def _effect(step, name: str, value: str, data: dict, digest: str, result) -> Non
         result.documents.append(_issue(step, value, data, digest))
     elif name == "benefit":
         benefits.apply(step, value, data, result.documents, event.seq)
+    elif name == "visit":  # "record": the Visit row a completed 探访 task recorded
+        _record_visit(step, value, data)
     else:  # reopen
         result.events += _reopen(step, value, data, event)
 
@@ -61,11 +63,18 @@ def _issue_roster(step, value: str, data: dict, digest: str):
     return roster_process.issue(step, data, digest)
 
 
+def _record_visit(step, value: str, data: dict) -> None:
+    from . import visit_steps  # noqa: PLC0415 - visit_steps starts reviews through the engine (an import cycle)
+
+    visit_steps.record(step, value, data)
+
+
 def computed(session, actor, case, name: str | None, data: dict) -> dict:
     """The data a user task with the property ``computes`` adds to its form when it is completed.
 
     Args:
-        name: the property's value (``roster_draft``: the payment roster drawn up again), or None.
+        name: the property's value (``roster_draft``: the payment roster drawn up again; ``visit_record``:
+            a visit's date checked and whether the household is on 低保), or None.
         data: the task's data with the form just submitted.
 
     Returns:
@@ -73,6 +82,10 @@ def computed(session, actor, case, name: str | None, data: dict) -> dict:
     """
     if not name:
         return {}
+    if name == "visit_record":
+        from . import visit_steps  # noqa: PLC0415 - see _record_visit
+
+        return visit_steps.computed_record(session, actor, case, data)
     if name != "roster_draft":
         raise ValueError(f"unknown computes {name!r}")
     from . import roster_process  # noqa: PLC0415 - see _issue_roster
@@ -81,7 +94,12 @@ def computed(session, actor, case, name: str | None, data: dict) -> dict:
 
 
 def _reopen(step, target: str, data: dict, event) -> list:
-    """A ``reopen`` task reached in this step: send its finding back to the case it names."""
+    """A ``reopen`` task reached in this step: send its finding back to the case it names (``subject``:
+    the case a spot check checked) or to a review of the household (``household``: a visit's change)."""
+    if target == "household":
+        from . import visit_steps  # noqa: PLC0415 - see _record_visit
+
+        return visit_steps.refer(step, target, data, event)
     from . import spot_checks  # noqa: PLC0415 - spot_checks starts cases through the engine (an import cycle)
 
     return spot_checks.reopen(step, target, data, event)

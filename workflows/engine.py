@@ -16,7 +16,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from . import access, clock, effects, incidents, intake, numbers, readmodels, relatives, retention, runtime, specs
 from .errors import Conflict, DomainError, Forbidden, Invalid, StepFailed
@@ -78,11 +78,12 @@ def _write_step(
 ) -> StepResult:
     wf.do_engine_steps()
     digest = runtime.state_digest(wf)
-    snap = step.session.get(CaseSnapshot, step.case.id)
+    # the state is overwritten: not read (and decompressed) again when _load's copy is no longer in the session
+    snap = step.session.get(CaseSnapshot, step.case.id, options=[defer(CaseSnapshot.state)])
     if snap is None:
         snap = CaseSnapshot(case_id=step.case.id)
         step.session.add(snap)
-    snap.state, snap.digest = runtime.dump_state(wf), digest
+    snap.state, snap.digest, snap.digest_version = runtime.dump_state(wf), digest, runtime.DIGEST_VERSION
     snap.serializer_version = runtime.SERIALIZER.VERSION
     result = StepResult(step.case)
     result.events.append(
@@ -253,7 +254,7 @@ def _claim_event(session: Session, case: Case, actor: User, kind: str, human: Hu
     """
     snap = session.get(CaseSnapshot, case.id)
     event = append_event(session, case, kind, at=clock.now(), actor=actor, state_digest=snap.digest,
-                         data={}, task_spec=human.task_spec, task_id=human.id)
+                         digest_version=snap.digest_version, data={}, task_spec=human.task_spec, task_id=human.id)
     session.flush()
     return event
 

@@ -165,5 +165,6 @@ def retry_call(session: Session, actor: User, case_no: str) -> list[OutsideCall]
         outside.retry_now(call, now)
     snap = session.get(CaseSnapshot, case.id)
     append_event(session, case, "outside_call_retried", at=now, actor=actor, state_digest=snap.digest,
+                 digest_version=snap.digest_version,
                  data={"calls": [c.kind for c in calls]})
     return calls

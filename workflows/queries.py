@@ -7,9 +7,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
-from . import clock, reserve, retention, roster, runtime, specs
+from . import clock, queues, reserve, retention, roster, runtime, specs
 from .access import can_see_township
 from .errors import Forbidden, NotFound
 from .forms import display_values
@@ -48,11 +48,8 @@ class QueueRow:
 
     @property
     def urgency(self) -> str:
-        """overdue / due_soon (≤ 2 days) / normal, for colouring."""
-        if self.task.due_on is None:
-            return "normal"
-        days = (self.task.due_on - clock.today()).days
-        return "overdue" if days < 0 else "due_soon" if days <= 2 else "normal"
+        """overdue / due_soon (within ``queues.DUE_SOON_WORKING_DAYS`` working days) / normal, for colouring."""
+        return queues.urgency(self.task.due_on, clock.today())
 
 
 def _scope(query, user: User, column):
@@ -61,57 +58,82 @@ def _scope(query, user: User, column):
     return query
 
 
-def task_queue(session: Session, user: User, view: str = "all", page: int = 1) -> list[QueueRow]:
-    """Open tasks of the user's role in the user's township, most urgent first.
+def task_queue(session: Session, user: User, view: str = "all", page: int = 1,
+               filters: queues.QueueFilter | None = None) -> list[QueueRow]:
+    """Open tasks of the user's role in the user's township, most urgent first (or as ``filters`` say).
 
-    ``view`` is one of all / mine / unclaimed / overdue.
+    ``view`` is one of all / mine / unclaimed / overdue / week (``queues.VIEWS``); ``filters`` narrows the
+    queue (a county role's township, a step, a search) and orders it (``queues.QueueFilter``).
     """
+    filters = filters or queues.QueueFilter()
     query = (
         select(HumanTask, Case, User.display_name)
         .join(Case, Case.id == HumanTask.case_id)
         .outerjoin(User, User.id == HumanTask.claimed_by_id)
-        .where(HumanTask.role == user.role)
     )
-    query = _scope(query, user, HumanTask.township_code)
-    if view == "mine":
-        query = query.where(HumanTask.claimed_by_id == user.id)
-    elif view == "unclaimed":
-        query = query.where(HumanTask.claimed_by_id.is_(None))
-    elif view == "overdue":
-        query = query.where(HumanTask.due_on < clock.today())
-    # The order of ix_human_task_queue / ix_human_task_role_due (tasks without a due day last), so the
-    # database reads one page of the index instead of sorting the whole queue (P3, docs/performance.md).
-    query = query.order_by(HumanTask.due_on.asc().nulls_last(), HumanTask.created_at)
+    query = queues.narrowed(query, user, filters)
+    condition = queues.view_conditions(user, clock.today()).get(view)
+    if condition is not None:
+        query = query.where(condition)
+    # By default the order of ix_human_task_queue / ix_human_task_role_due (tasks without a due day last), so
+    # the database reads one page of the index instead of sorting the whole queue (P3, docs/performance.md).
+    query = query.order_by(*queues.order(filters))
     query = query.limit(PAGE_SIZE).offset(page_offset(page))
+    # Only the case's columns a queue shows (a case row has ~25: loading all of them was a fifth of the
+    # page's time, issue 7 P4); any other is still read on first use.
+    query = query.options(load_only(Case.case_no, Case.applicant_name, Case.household_size, Case.township_code,
+                                    Case.status))
     return [QueueRow(t, c, name) for t, c, name in session.execute(query)]
 
 
-def queue_counts(session: Session, user: User) -> dict[str, int]:
-    """How many open tasks the user's queue holds: all, mine, unclaimed, overdue.
+def queue_counts(session: Session, user: User, filters: queues.QueueFilter | None = None) -> dict[str, int]:
+    """How many open tasks the user's queue holds (narrowed by ``filters``): all, mine, unclaimed, overdue, week.
 
     One pass over the queue's index entries (``COUNT(*) FILTER``), not one query per view.
     """
-    query = select(
-        func.count(),
-        func.count().filter(HumanTask.claimed_by_id == user.id),
-        func.count().filter(HumanTask.claimed_by_id.is_(None)),
-        func.count().filter(HumanTask.due_on < clock.today()),
-    ).select_from(HumanTask).where(HumanTask.role == user.role)
-    counts = session.execute(_scope(query, user, HumanTask.township_code)).one()
-    return dict(zip(("all", "mine", "unclaimed", "overdue"), (n or 0 for n in counts), strict=True))
+    filters = filters or queues.QueueFilter()
+    conditions = queues.view_conditions(user, clock.today())
+    query = select(func.count(), *(func.count().filter(c) for c in conditions.values())).select_from(HumanTask)
+    if filters.text:  # the search reads the case's number and applicant
+        query = query.join(Case, Case.id == HumanTask.case_id)
+    counts = session.execute(queues.narrowed(query, user, filters)).one()
+    return dict(zip(("all", *conditions), (n or 0 for n in counts), strict=True))
 
 
-def case_list(session: Session, user: User, status: str | None = None, text: str = "", page: int = 1) -> list[Case]:
-    """Cases the user may see, newest first, filtered by status and applicant name/number."""
+# The processes the case list can be narrowed to, in the order its filter offers them. Visits (one case
+# per person and month) would crowd out everything else, so the list leaves them out unless asked.
+CASE_PROCESSES = ("dibao_application", "dibao_review", "temp_assistance", "dibao_spot_check", "dibao_visit",
+                  roster.PROCESS)
+VISIT_PROCESS = "dibao_visit"
+ALL_PROCESSES = "all"
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, with its own % and _ taken literally (the escape is a backslash)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def case_list(session: Session, user: User, status: str | None = None, text: str = "", page: int = 1,
+              peek: bool = False, process: str | None = None) -> list[Case]:
+    """Cases the user may see, newest first, filtered by status, process and applicant name/number.
+
+    ``process``: one of CASE_PROCESSES, ``"all"``, or None — every process but the monthly visits.
+    ``peek`` reads one case past the page as well: a list longer than PAGE_SIZE has a next page.
+    """
     query = _scope(select(Case), user, Case.township_code)
     if not roster.may_view(user):  # payment roster cases are for those who read rosters
         query = query.where(Case.process_id != roster.PROCESS)
+    if process in CASE_PROCESSES:
+        query = query.where(Case.process_id == process)
+    elif process != ALL_PROCESSES:
+        query = query.where(Case.process_id != VISIT_PROCESS)
     if status:
         query = query.where(Case.status == status)
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(Case.applicant_name.like(like), Case.case_no.like(like), Case.applicant_id_no == text))
-    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE).offset(page_offset(page))
+        like = _like(text)
+        query = query.where(or_(Case.applicant_name.like(like, escape="\\"), Case.case_no.like(like, escape="\\"),
+                                Case.applicant_id_no == text))
+    query = query.order_by(Case.id.desc()).limit(PAGE_SIZE + (1 if peek else 0)).offset(page_offset(page))
     return list(session.scalars(query))
 
 
@@ -334,16 +356,16 @@ def visit_target_for(session: Session, user: User, target_id: int) -> VisitTarge
 
 
 def visit_month(session: Session, user: User, township_code: str, month: str) -> dict:
-    """The township's 探访 of a month for its staff: ``due`` (not visited yet), ``rate`` (``visits.monthly_rate``).
+    """The township's 探访 of a month for its staff (``visit_cases.month_view``: the open visits, the visits
+    made, the targets with no case yet and the rate).
 
     Raises:
         Forbidden: not staff of the township. Invalid: the month is not YYYY-MM.
     """
-    from . import visits  # noqa: PLC0415 - visits imports this module (case_data)
+    from . import visit_cases  # noqa: PLC0415 - visit_cases imports this module (case_data)
 
     check_visit_staff(user, township_code)
-    return {"due": visits.due_list(session, township_code, month),
-            "rate": visits.monthly_rate(session, township_code, month)}
+    return visit_cases.month_view(session, township_code, month)
 
 
 def visit_rates(session: Session, user: User, month: str) -> list[tuple[Township, dict]]:

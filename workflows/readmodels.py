@@ -8,7 +8,7 @@ from decimal import Decimal
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from . import outside
@@ -32,22 +32,37 @@ def _timer_siblings(task) -> list:
 
 
 def _due_and_escalation(task) -> tuple[date | None, bool]:
-    """The task's due day (from its earliest pending timer) and whether its due timer has fired."""
-    pending, fired = [], False
-    for timer in _timer_siblings(task):
-        if timer.state == TaskState.WAITING and timer.internal_data.get("event_value"):
-            pending.append(datetime.fromisoformat(timer.internal_data["event_value"]))
-        elif timer.state == TaskState.COMPLETED and not getattr(timer.task_spec, "cancel_activity", True):
-            fired = True
+    """The task's due day and whether its due timer has fired.
+
+    A task with a due timer (non-interrupting: 逾期督办) is due when that fires — also once it has fired,
+    and when it had fired already as the task opened (a 探访 started after its month's due day) — even
+    when a timer that ends it comes later (an interrupting one: a 探访 month closing); a task whose only
+    timer ends it (补正期满) is due then.
+    """
+    timers = _timer_siblings(task)
+    due_timers = [t for t in timers if not getattr(t.task_spec, "cancel_activity", True)]
+    fired = any(t.state == TaskState.COMPLETED for t in due_timers)
+    counted = TaskState.WAITING | TaskState.COMPLETED if due_timers else TaskState.WAITING
+    pending = [datetime.fromisoformat(t.internal_data["event_value"]) for t in due_timers or timers
+               if t.state & counted and t.internal_data.get("event_value")]
     if not pending:
         return None, fired
     # Timers fire at the end of the due day (midnight China time), so the due day is the one before.
     return (min(pending).astimezone(CHINA_TZ) - timedelta(microseconds=1)).date(), fired
 
 
+# Built once: on the hot path (every step) building a statement costs more than running it (issue 7 P4).
+_TASKS_OF_CASE = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"))
+_CALLS_OF_CASE = select(OutsideCall).where(OutsideCall.case_id == bindparam("case_id"))
+
+
 def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> None:
-    """Make the case's rows in ``human_task`` match its READY user tasks (due day, escalation)."""
-    existing = {row.id: row for row in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))}
+    """Make the case's rows in ``human_task`` match its READY user tasks (due day, escalation).
+
+    Only what differs is written: a row whose values stay the same is left alone (no UPDATE).
+    """
+    with session.no_autoflush:  # what the step wrote so far is no row of these (one flush at the step's end)
+        existing = {row.id: row for row in session.scalars(_TASKS_OF_CASE, {"case_id": case.id})}
     ready = {str(t.id): t for t in ready_human_tasks(wf)}
     for task_id, row in existing.items():
         if task_id not in ready:
@@ -66,8 +81,9 @@ def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: date
                 created_at=at, due_on=due_on,
             )
             session.add(row)
-        row.township_code = case.township_code
-        if due_on is not None:
+        if row.township_code != case.township_code:
+            row.township_code = case.township_code
+        if due_on is not None and row.due_on != due_on:
             row.due_on = due_on
         if escalated and row.escalated_at is None:
             row.escalated_at = at
@@ -75,15 +91,18 @@ def refresh_human_tasks(session: Session, case: Case, wf: BpmnWorkflow, at: date
 
 def refresh_outside_calls(session: Session, case: Case, wf: BpmnWorkflow, at: datetime) -> None:
     """Open an outside call for each receive task that waits on one (``outsideCall`` property);
-    close those whose task stopped waiting."""
-    waiting = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
-    for call in session.scalars(select(OutsideCall).where(
-            OutsideCall.case_id == case.id, OutsideCall.status.in_((PENDING, INCIDENT)))):
-        if call.task_id not in waiting:
+    close those whose task stopped waiting. One query: the case's calls (a few at most)."""
+    waiting = wf.get_tasks(state=TaskState.WAITING)
+    waiting_ids = {str(t.id) for t in waiting}
+    with session.no_autoflush:  # as in refresh_human_tasks: the step flushes once, at its end
+        calls = session.scalars(_CALLS_OF_CASE, {"case_id": case.id}).all()
+    for call in calls:
+        if call.status in (PENDING, INCIDENT) and call.task_id not in waiting_ids:
             call.status, call.finished_at = CANCELLED, at
-    for task in wf.get_tasks(state=TaskState.WAITING):
+    known = {call.task_id for call in calls}
+    for task in waiting:
         kind = task_properties(task.task_spec).get("outsideCall")
-        if not kind or session.scalars(select(OutsideCall.id).where(OutsideCall.task_id == str(task.id))).first():
+        if not kind or str(task.id) in known:
             continue
         session.add(OutsideCall(
             case_id=case.id, task_id=str(task.id), kind=kind, message=task.task_spec.event_definition.name,

@@ -20,7 +20,7 @@ when on the row); every setting of an ``id_no`` is written to the access log (``
 
 from datetime import datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import access_log, clock, rules
@@ -43,13 +43,6 @@ RELATIONS = {
 # -- the checks -------------------------------------------------------------------------------------
 
 
-def _accounts_of(user: User):
-    """The account ids of the person behind ``user``: the account, and any other with the same ``id_no``."""
-    if not user.id_no:
-        return select(User.id).where(User.id == user.id)
-    return select(User.id).where(or_(User.id == user.id, User.id_no == user.id_no))
-
-
 def involved(session: Session, user: User, case: Case) -> bool:
     """Whether ``user`` or a near relative registered for them is among the case's people (one indexed query).
 
@@ -60,15 +53,29 @@ def involved(session: Session, user: User, case: Case) -> bool:
         True when the user must stay away from the case (回避).
     """
     since = datetime.combine(case.applied_on, time(0), clock.CHINA_TZ)
-    relatives = select(StaffRelative.id_no).where(
-        StaffRelative.user_id.in_(_accounts_of(user)),
-        or_(StaffRelative.ended_at.is_(None), StaffRelative.ended_at > since))
-    people = CaseMember.id_no.in_(relatives)
-    if user.id_no:
-        people = or_(CaseMember.id_no == user.id_no, people)
     case_ids = [i for i in (case.id, case.subject_case_id) if i is not None]
-    query = select(CaseMember.case_id).where(CaseMember.case_id.in_(case_ids), people).limit(1)
-    return session.scalars(query).first() is not None
+    params = {"user_id": user.id, "since": since, "case_ids": case_ids}
+    if user.id_no:
+        params["id_no"] = user.id_no
+    return session.scalars(_INVOLVED[bool(user.id_no)], params).first() is not None
+
+
+def _involved_query(by_id_no: bool):
+    """The query of :func:`involved` (built once per form: it runs at every step, issue 7 P4). The person behind
+    the user is the account and, when it carries an ``id_no``, every other account with the same one."""
+    account = User.id == bindparam("user_id")
+    accounts = select(User.id).where(or_(account, User.id_no == bindparam("id_no")) if by_id_no else account)
+    relatives = select(StaffRelative.id_no).where(
+        StaffRelative.user_id.in_(accounts),
+        or_(StaffRelative.ended_at.is_(None), StaffRelative.ended_at > bindparam("since")))
+    people = CaseMember.id_no.in_(relatives)
+    if by_id_no:
+        people = or_(CaseMember.id_no == bindparam("id_no"), people)
+    return select(CaseMember.case_id).where(CaseMember.case_id.in_(bindparam("case_ids", expanding=True)),
+                                            people).limit(1)
+
+
+_INVOLVED = {by_id_no: _involved_query(by_id_no) for by_id_no in (False, True)}
 
 
 def staff_related(session: Session, township_code: str, id_nos: list[str]) -> bool:

@@ -88,7 +88,7 @@ def compact_case(session: Session, case: Case, result: CompactionResult) -> bool
     snap = session.get(CaseSnapshot, case.id)
     version = specs.version_by_hash(session, case.spec_hash)
     wf = runtime.load_state(snap.state, version, PythonScriptEngine())
-    if not _ended(wf) or _still_open(session, case.id) or runtime.state_digest(wf) != snap.digest:
+    if not _ended(wf) or _still_open(session, case.id) or runtime.state_digest(wf, snap.digest_version) != snap.digest:
         result.skipped += 1  # something still listens, or the snapshot is not what it claims: leave it as it is
         return False
     data = json.loads(json.dumps(runtime.current_data(wf), default=str))

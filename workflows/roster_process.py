@@ -205,12 +205,12 @@ def check_issued(session: Session, case: Case, store=None) -> list[str]:
     except ValueError:  # the workbook refuses totals that are not the sums of the lines
         rebuilt = None
     if rebuilt != found.xlsx_sha256:
-        problems.append(f"roster {found.pdf_number}: its rows no longer make the workbook issued (edited rows)")
+        problems.append(f"花名册 {found.pdf_number}：明细行已不能生成已发放的名册（明细被改动）")
     if rebuilt != _printed_workbook_digest(session, case, found):
-        problems.append(f"roster {found.pdf_number}: the workbook is not the one its PDF names")
+        problems.append(f"花名册 {found.pdf_number}：Excel 名册不是其 PDF 所载的那一份")
     if store is not None:
         try:
             roster.xlsx_bytes(session, found, store)
         except DocumentIntegrityError:
-            problems.append(f"roster {found.pdf_number}: the stored workbook is missing or was changed")
+            problems.append(f"花名册 {found.pdf_number}：保存的 Excel 名册缺失或被改动")
     return problems

@@ -63,6 +63,13 @@ def end_of_day(day: str) -> str:
     return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), CHINA_TZ).isoformat()
 
 
+def day_of_month(month: str, n) -> str:
+    """The ``n``-th day of a month ('YYYY-MM') in ISO form, or its last day when the month is shorter
+    (a monthly due day such as the 25th; the 31st is every month's last day)."""
+    last = rules.last_day_of(month)
+    return last.replace(day=min(max(int(n), 1), last.day)).isoformat()
+
+
 def environment(ctx: StepContext) -> dict:
     """The globals a script or DMN expression sees for one step."""
     today = ctx.today
@@ -111,6 +118,8 @@ def environment(ctx: StepContext) -> dict:
         "add_months": lambda day, n: rules.add_months(date.fromisoformat(day), int(n)).isoformat(),
         "shift_month": lambda month, n: rules.shift_month(month, int(n)),
         "end_of_month": lambda month: end_of_day(rules.last_day_of(month).isoformat()),
+        "last_day_of_month": lambda month: rules.last_day_of(month).isoformat(),
+        "day_of_month": day_of_month,
         "sum_money": lambda values: rules.money_text(sum((rules.to_decimal(v or 0) for v in values), Decimal(0))),
         "multiply": lambda a, b: _money(Decimal(str(a)) * Decimal(str(b))),
         "dec": lambda x: Decimal(str(x)),

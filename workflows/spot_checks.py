@@ -193,12 +193,12 @@ def reopen(step: Step, target: str, data: dict, event: CaseEvent) -> list[CaseEv
     outcome, review_no = _refer(step, subject, data)
     referred = {"subject_case_no": subject.case_no, "outcome": outcome, "review_case_no": review_no}
     own = append_event(session, step.case, "finding_referred", at=step.at, actor=step.actor, data=referred,
-                       state_digest=event.state_digest)
+                       state_digest=event.state_digest, digest_version=event.digest_version)
     snap = session.get(CaseSnapshot, subject.id)
     recorded = {"spot_check_case_no": step.case.case_no, "finding_detail": data.get("finding_detail", ""),
                 "outcome": outcome, "review_case_no": review_no}
     append_event(session, subject, "spot_check_problem_recorded", at=step.at, actor=step.actor, data=recorded,
-                 state_digest=snap.digest if snap else "")
+                 state_digest=snap.digest if snap else "", digest_version=snap.digest_version if snap else None)
     return [own]
 
 

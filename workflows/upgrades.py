@@ -258,6 +258,7 @@ def migrate_case(session: Session, actor: User, case_id: int, target: str) -> Ca
         digest = runtime.state_digest(wf)
         snap = session.get(CaseSnapshot, case.id)
         snap.state, snap.digest, snap.serializer_version = runtime.dump_state(wf), digest, runtime.SERIALIZER.VERSION
+        snap.digest_version = runtime.DIGEST_VERSION
         case.spec_hash = new.hash
         data = {"from": old.hash, "to": new.hash, "changes": version_diff.changes(old, new).as_dict(),
                 "restarted": row.restarted}

@@ -24,8 +24,14 @@ TASKS = ("受理（材料审查）", "入户调查", "第二调查人复核签�
 
 
 def nav(page: Page, name: str) -> None:
-    """Follow a link of the top navigation."""
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+    """Follow a link of the top navigation, opening its menu first when it sits in one (台账, 监督 …)."""
+    menu = page.get_by_role("navigation", name="主导航")
+    named = re.compile(rf"^{re.escape(name)}( \d+)?$")  # a count may follow the name
+    link = menu.get_by_role("link", name=named, include_hidden=True)
+    if not link.is_visible():
+        menu.locator("details.menu").filter(has=page.get_by_role("link", name=named, include_hidden=True)) \
+            .locator("summary").click()
+    link.click()
 
 
 def login(page: Page, username: str) -> None:
@@ -180,6 +186,7 @@ def publish_batch(page: Page, case_no: str, shot) -> None:
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile(r"^公示批次")).click()
     expect(page.locator("table.waiting")).to_contain_text(case_no)
     shot(page, "05-notice-batch")
+    page.get_by_role("checkbox", name=re.compile("已核对以上 1 户名单")).check()
     page.get_by_role("button", name="发布公示").click()
     expect(page.locator(".flash.success")).to_contain_text("已发布公示批次 GS-")
     expect(page.locator("table.waiting")).to_contain_text("目前没有待公示的案件")

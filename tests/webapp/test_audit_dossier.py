@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tests import scans
-from tests.drive import approved, start
+from tests.drive import approved, do, start
 from tests.webapp.test_documents import pdf_text
 from tests.webapp.web import csrf, login
 from webapp import db, services, worker
-from workflows import anchors, attachments, clock, dossier, store
+from workflows import anchors, attachments, clock, dossier, runtime, store
 from workflows.store import AccessLog, Case, CaseEvent, ChainAnchor, Document, User
 
 
@@ -37,6 +37,8 @@ def _rechain(case_no: str, events: list[dict]) -> str:
     for ev in events:
         body = [prev, case_no, ev["seq"], ev["kind"], ev["task_spec"], ev["task_id"], ev["actor_id"],
                 ev["actor_name"], ev["at"], ev["data"], ev["state_digest"]]
+        if ev["digest_version"] != 1:  # "with digest_version appended as a twelfth element when it is not 1"
+            body.append(ev["digest_version"])
         text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         assert ev["prev_hash"] == prev
         prev = hashlib.sha256(text.encode()).hexdigest()
@@ -55,8 +57,10 @@ def test_the_dossier_holds_everything_an_inspector_needs(app, client, at_monday)
     assert manifest["verified"] is True and manifest["generated_by"].endswith("（auditor）")
     assert {name: hashlib.sha256(data).hexdigest() for name, data in files.items()} == manifest["files"]
 
-    events = json.loads(files["events.json"])["events"]
+    stated = json.loads(files["events.json"])
+    events = stated["events"]
     assert _rechain(case_no, events) == manifest["chain_head"]["hash"]
+    assert "twelfth element" in stated["chain_rule"] and list(stated["digest_rules"]) == ["2"]
     assert json.loads(files["verification.json"])["verified"] is True
     assert json.loads(files["verification.json"])["steps_checked"] == len(events)
     assert [a["anchor_id"] for a in json.loads(files["anchors.json"])] == [anchor_id]
@@ -87,6 +91,21 @@ def test_the_dossier_holds_everything_an_inspector_needs(app, client, at_monday)
     assert [tuple(a) for a in logged] == [("auditor", f"{case_no}-dossier.zip")]
 
 
+def test_a_case_recorded_partly_before_digest_versions_rechains_by_the_stated_rule(app, client, at_monday,
+                                                                                  monkeypatch):
+    with app.app_context():
+        with monkeypatch.context() as old_code:  # its first step as the code before digest versions made it
+            old_code.setattr(runtime, "DIGEST_VERSION", 1)
+            case_no = start(db.factory(), services.get())
+        do(db.factory(), services.get(), case_no, "clerk-001", f.accept())
+    login(client, "auditor")
+    files = _dossier(client, case_no)
+    stated = json.loads(files["events.json"])
+    assert [ev["digest_version"] for ev in stated["events"]] == [1, 2]
+    assert _rechain(case_no, stated["events"]) == json.loads(files["manifest.json"])["chain_head"]["hash"]
+    assert list(stated["digest_rules"]) == ["1", "2"] and json.loads(files["verification.json"])["verified"]
+
+
 def test_a_tampered_case_dossier_says_where(app, client, at_monday):
     case_no = _finished_case(app, at_monday)
     with app.app_context(), store.unit_of_work(db.factory()) as sess:
@@ -96,10 +115,10 @@ def test_a_tampered_case_dossier_says_where(app, client, at_monday):
     login(client, "auditor")
     files = _dossier(client, case_no)
     verdict = json.loads(files["verification.json"])
-    assert verdict["verified"] is False and "event 4: hash chain broken" in verdict["problems"]
+    assert verdict["verified"] is False and "第 4 条事件：哈希链断裂" in verdict["problems"]
     assert json.loads(files["manifest.json"])["verified"] is False
     report = pdf_text(files["dossier.pdf"])
-    assert "验证未通过" in report and "event4:hashchainbroken" in report
+    assert "验证未通过" in report and "第4条事件：哈希链断裂" in report
 
 
 def test_township_staff_cannot_take_a_dossier(app, client, at_monday):

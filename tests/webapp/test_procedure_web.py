@@ -86,9 +86,18 @@ def test_a_batch_is_published_once_with_its_list(app, client, at_monday):
     assert re.search(r'公示批次 <span class="count">2</span>', html)  # the navigation's count
 
     token = csrf(client, "/notices/")
-    published = client.post("/notices/publish", data={"csrf_token": token}, headers={"Referer": "/notices/"})
+    listed = re.search(r'name="expected" value="([^"]*)"', html).group(1)
+    assert sorted(listed.split(",")) == sorted([first, second])
+    unconfirmed = client.post("/notices/publish", data={"csrf_token": token, "expected": listed})
+    assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.get_data(as_text=True)
+    shown = {"csrf_token": token, "expected": first, "confirm": "on"}  # the list seen before `second` joined it
+    changed = client.post("/notices/publish", data=shown)
+    assert changed.status_code == 409 and "发生了变化" in changed.get_data(as_text=True)
+    assert {case_of(app, no).status for no in (first, second)} == {"AWAITING_NOTICE"}
+    checked = {"csrf_token": token, "expected": listed, "confirm": "on"}
+    published = client.post("/notices/publish", data=checked, headers={"Referer": "/notices/"})
     assert published.status_code == 302
-    again = client.post("/notices/publish", data={"csrf_token": token}, headers={"Referer": "/notices/"})
+    again = client.post("/notices/publish", data=checked, headers={"Referer": "/notices/"})
     assert again.status_code == 302  # a double submit: told clearly, nothing published twice
     html = client.get("/notices/").get_data(as_text=True)
     assert "已发布公示批次 GS-" in html and "目前没有待公示的案件" in html

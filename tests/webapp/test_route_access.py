@@ -45,7 +45,9 @@ START_REVIEW = {**OBJECTION, "reviewer": 403}
 ROSTER_VIEW = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 200, "leader": 200, "auditor": 200,
                "admin": 200}
 ROSTER_START = {**dict.fromkeys(USERS, 403), "anon": 302, "reviewer": 422}
-# Retrying a case with no failed 核对, or publishing with no case waiting: 409 → flashed, redirected.
+# Retrying a case with no failed 核对: 409 → flashed, redirected. Publishing a 公示 batch posted without
+# the publisher's confirmation: 422. A bulk claim posted with no task ticked: flashed, back to the queue.
+BULK = {**dict.fromkeys(USERS, 302), "admin": 403}
 RETRY = {"anon": 302, "clerk": 302, "investigator": 302, "reviewer": 302, "leader": 302, "other": 404,
          "auditor": 403, "admin": 302}
 # 区级抽查: county auditors draw (posted empty: 422; over the API a reversed period: 422); they and
@@ -53,12 +55,13 @@ RETRY = {"anon": 302, "clerk": 302, "investigator": 302, "reviewer": 302, "leade
 DRAW = {**dict.fromkeys(USERS, 403), "anon": 302, "auditor": 422}
 # 临时救助: clerks register at their window. 备用金: the township's leader and reviewer and the county
 # roles read the ledger; only the leader pays in or records a refund (posted empty: 422). 探访: every
-# role sees the page (county roles: the rates of every township); the township's staff record a visit
-# (posted empty: 422) and refresh the targets — another township's staff are refused (403).
+# role sees the page (county roles: the rates of every township); the township's investigators record a
+# visit (posted empty: 422; it completes the 探访 task of their lane, so other roles get 403) and the
+# township's staff refresh the targets — another township's staff are refused (403).
 RESERVE_VIEW = ROSTER_VIEW
 RESERVE_MOVE = {**dict.fromkeys(USERS, 403), "anon": 302, "leader": 422}
-VISIT_RECORD = {"anon": 302, "clerk": 422, "investigator": 422, "reviewer": 422, "leader": 422, "other": 403,
-                "auditor": 403, "admin": 403}
+VISIT_STAFF = {"anon": 302, "clerk": 422, "investigator": 422, "reviewer": 422, "leader": 422, "other": 403,
+               "auditor": 403, "admin": 403}
 VISIT_SYNC = {**dict.fromkeys(USERS, 302), "auditor": 403, "admin": 403}
 # 探访对象 by hand: the township's staff (their own township's page; posted empty: 422; ending another
 # township's target: 403); the monthly visit-rate report (Excel, PDF): the township's leader and reviewer
@@ -66,7 +69,10 @@ VISIT_SYNC = {**dict.fromkeys(USERS, 302), "auditor": 403, "admin": 403}
 # the page; another township's reserve: 404), 探访 (due list: township staff; rates: staff and county).
 VISIT_TARGETS = {**dict.fromkeys(USERS, 200), "anon": 302, "auditor": 403, "admin": 403}
 VISIT_TARGET_ADD = {k: 422 if v == 200 else v for k, v in VISIT_TARGETS.items()}
-VISIT_TARGET_END = {**VISIT_RECORD}
+VISIT_TARGET_END = {**VISIT_STAFF}
+VISIT_RECORD = {**VISIT_STAFF, "clerk": 403, "reviewer": 403, "leader": 403}
+# Over the API a key person is registered in the user's own township (clerk-002: its own, posted empty: 422).
+API_VISIT_TARGET_ADD = {**VISIT_STAFF, "anon": 401, "other": 422}
 VISIT_REPORT = ROSTER_VIEW
 # 统计看板 (page, Excel, 督导通报 PDF): the township's leader and reviewer, and the county roles (the district).
 DASHBOARD = ROSTER_VIEW
@@ -96,6 +102,7 @@ WEB = {
     "auth.login": ("GET", "/login", ALL),
     "cases.index": ("GET", "/cases/", {**ALL, **LOGIN}),
     "cases.detail": ("GET", "/cases/{case}", CASE),
+    "cases.print_view": ("GET", "/cases/{case}/print", CASE),
     "cases.document": ("GET", "/cases/{case}/documents/{doc}.pdf", CASE),
     "cases.verify": ("GET", "/cases/{case}/verify", AUDIT),
     "cases.diagram": ("GET", "/cases/{case}/diagram", AUDIT),
@@ -151,6 +158,7 @@ WEB_POST = {
     "tasks.complete": ("/tasks/{task}", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
     "tasks.claim": ("/tasks/{task}/claim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
     "tasks.unclaim": ("/tasks/{task}/unclaim", {k: v for k, v in CLERK_TASK.items() if k != "clerk"}),
+    "tasks.bulk_action": ("/tasks/bulk", BULK),
     "window.new": ("/window/new", {k: v for k, v in WINDOW.items() if k not in ("clerk", "other")}),
     "window.new_temp_assistance": ("/window/temp-assistance",
                                    {k: v for k, v in WINDOW.items() if k not in ("clerk", "other")}),
@@ -164,7 +172,7 @@ WEB_POST = {
     "cases.retry_calls": ("/cases/{case}/retry", RETRY),
     "cases.retry_timers": ("/cases/{case}/timers/retry", RETRY),  # nothing due: flashed, redirected
     "cases.upload_attachment": ("/cases/{open_case}/attachments", ATTACH),
-    "notices.publish": ("/notices/publish", {**PUBLISHERS, "reviewer": 302, "leader": 302}),
+    "notices.publish": ("/notices/publish", {**PUBLISHERS, "reviewer": 422, "leader": 422}),  # unconfirmed
     "benefits.start_review": ("/benefits/{benefit}/reviews", START_REVIEW),
     "rosters.start": ("/rosters/", ROSTER_START),
     "spot_checks.draw": ("/spot-checks/", DRAW),
@@ -216,6 +224,8 @@ API_MESSAGES = {
     "api.create_temp_assistance": ("/api/v1/temp-assistance", TEMP_CREATE),
     "api.move_reserve": ("/api/v1/reserve/640104001/entries", API_RESERVE_MOVE),
     "api.record_visit": ("/api/v1/visits/targets/{target}/visits", {**VISIT_RECORD, "anon": 401}),
+    "api.add_visit_target": ("/api/v1/visits/targets", API_VISIT_TARGET_ADD),
+    "api.end_visit_target": ("/api/v1/visits/targets/{target}/end", {**VISIT_TARGET_END, "anon": 401}),
 }
 API_DRAW = {**DRAW, "anon": 401}  # api.create_spot_check, posted REVERSED
 CREATE_DENIED = {"anon": 401, "investigator": 403, "reviewer": 403, "leader": 403, "auditor": 403, "admin": 403}

@@ -58,7 +58,9 @@ def test_each_role_works_its_step_and_the_notice_pdf_arrives(app, client, at_mon
 
     notices = client.get("/notices/").get_data(as_text=True)
     assert case.case_no in notices and "¥1,022.00" in notices
-    assert post_form(client, "/notices/publish", {}, token_from="/notices/").status_code == 302
+    listed = re.search(r'name="expected" value="([^"]*)"', notices).group(1)
+    assert post_form(client, "/notices/publish", {"expected": listed, "confirm": True},
+                     token_from="/notices/").status_code == 302
     assert db_case(app).status == "PUBLICIZING"
 
     later = at_monday + timedelta(days=8)

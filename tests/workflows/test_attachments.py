@@ -145,11 +145,11 @@ def test_replay_reports_a_changed_file_and_a_register_that_differs_from_the_hist
     (services.store.root / row.storage_key).write_bytes(scans.png())
     with unit_of_work(factory) as sess:
         result = replay.verify_case(sess, case_row(factory, case_no), store=services.store)
-        assert result.problems == [f"attachment of event {row.event_seq}: the stored file is missing or was changed"]
+        assert result.problems == [f"第 {row.event_seq} 条事件的扫描件：保存的文件缺失或被改动"]
         sess.get(CaseAttachment, row.id).material = "id_cards"
         sess.flush()
         result = replay.verify_case(sess, case_row(factory, case_no))
-        assert result.problems == [f"attachment of event {row.event_seq}: the register does not match the event"]
+        assert result.problems == [f"第 {row.event_seq} 条事件的扫描件：登记与事件记录不一致"]
         assert result.divergence is None  # the workflow itself still replays
 
 

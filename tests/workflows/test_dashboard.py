@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tests import drive
 from tests import factories as f
 from tests.workflows.test_roster import add_benefit
-from workflows import benefits, clock, dashboard, dashboard_queries, settings, visits
+from workflows import benefits, clock, dashboard, dashboard_queries, settings, visit_cases, visits
 from workflows.errors import Forbidden, Invalid, NotFound
 from workflows.store import Benefit, Case, unit_of_work
 
@@ -49,7 +49,8 @@ def built(factory, services, at_monday):
         clerk = drive.user(sess, "clerk-001")
         first = visits.register_target(sess, clerk, TOWN, f.id_number(date(1940, 1, 1), 5), "马老汉", "elderly", "独居")
         visits.register_target(sess, clerk, TOWN, f.id_number(date(1942, 2, 2), 7), "杨大爷", "elderly", "独居")
-        visits.record_visit(sess, clerk, first.id, date(2026, 12, 10), "home", "身体尚好。")
+        visit_cases.record_visit(sess, drive.user(sess, "investigator-001"), first.id,
+                                 {"visited_on": "2026-12-10", "method": "home", "notes": "身体尚好。"}, services)
     return cases
 
 

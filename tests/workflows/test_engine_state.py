@@ -41,7 +41,7 @@ def test_an_edited_event_breaks_the_chain(factory, services, at_monday):
         first.data = first.data.replace("600.00", "60.00")
         sess.flush()
         problems = history.verify_chain(sess, case)
-    assert problems and problems[0].startswith("event 1")
+    assert problems and problems[0].startswith("第 1 条事件")
 
 
 def test_two_people_completing_one_task_at_once_one_wins(factory, services, at_monday):

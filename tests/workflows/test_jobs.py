@@ -299,3 +299,26 @@ def test_result_files_are_deleted_after_the_setting_and_the_summary_stays(factor
     assert not services.store.path(sha, ".zip").exists()
     with clock.frozen(at_monday + timedelta(days=30)), unit_of_work(factory) as sess:
         assert jobs.expire_results(sess, services.store) == 0  # nothing left to expire
+
+
+def test_audit_verify_checks_stored_documents_and_re_renders_them_only_when_asked(factory, services, tmp_path,
+                                                                                  at_monday):
+    case_no = approved(factory, services, at_monday)
+    with unit_of_work(factory) as sess:
+        case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
+        doc = sess.scalars(select(Document).where(Document.case_id == case.id)).first()
+        number, path = doc.number, services.store.path(doc.sha256)
+    fast = _queue(factory, "auditor", "audit_verify")
+    _run(factory, services, tmp_path)
+    assert _job(factory, fast).params == {"render": False} and _job(factory, fast).result["failed_count"] == 0
+    original = path.read_bytes()
+    path.write_bytes(original + b"%changed")  # the stored file no longer is the one the chain records
+    again = _queue(factory, "auditor", "audit_verify")
+    _run(factory, services, tmp_path)
+    (failed,) = _job(factory, again).result["failed"]
+    assert f"文书 {number}：保存的文件缺失或被改动" in failed["problems"]
+    path.write_bytes(original)
+    thorough = _queue(factory, "auditor", "audit_verify", render="1")
+    _run(factory, services, tmp_path)
+    assert _job(factory, thorough).params == {"render": True}
+    assert _job(factory, thorough).result["failed_count"] == 0

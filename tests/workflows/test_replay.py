@@ -1,11 +1,14 @@
 """Replay verification: a finished case replays to its recorded digests; tampering is caught."""
 
+import dataclasses
+import hashlib
 import json
 from datetime import date, timedelta
 
 from sqlalchemy import delete, select, update
 
 from tests import factories as f
+from tests.drive import publish, to_notice
 from tests.workflows.test_engine_flow import do, tick, to_decision
 from workflows import clock, replay, settings, specs
 from workflows.store import Case, CaseEvent, CaseSnapshot, ProcessSpec, Setting, unit_of_work
@@ -45,7 +48,7 @@ def test_an_edited_form_value_is_caught_at_its_step(factory, services, at_monday
     result = verify(factory, case_no)
     assert not result.verified
     assert result.divergence.seq == 4 and result.divergence.kind == "task_completed"
-    assert any("event 4" in p for p in result.problems)
+    assert any("第 4 条事件" in p for p in result.problems)
 
 
 def test_deleted_and_reordered_events_are_caught(factory, services, at_monday):
@@ -53,7 +56,7 @@ def test_deleted_and_reordered_events_are_caught(factory, services, at_monday):
     with unit_of_work(factory) as sess:
         sess.execute(delete(CaseEvent).where(CaseEvent.seq == 5))
     result = verify(factory, case_no)
-    assert any("event 6" in p or "sequence" in p for p in result.problems)
+    assert any("第 6 条事件" in p or "序号" in p for p in result.problems)
     assert result.divergence is not None and result.divergence.seq == 6  # the review was never open
 
 
@@ -63,7 +66,7 @@ def test_an_edited_snapshot_is_caught(factory, services, at_monday):
         snap = sess.scalars(select(CaseSnapshot)).one()
         snap.state = snap.state.replace('"1022.00"', '"2022.00"')
     result = verify(factory, case_no)
-    assert any("snapshot" in p for p in result.problems)
+    assert any("快照" in p for p in result.problems)
 
 
 def test_a_setting_changed_after_the_fact_makes_replay_diverge(factory, services, at_monday):
@@ -108,7 +111,7 @@ def test_an_inserted_event_is_caught(factory, services, at_monday):
                            at=forged.at, data="{}", state_digest=forged.state_digest, prev_hash=forged.hash,
                            hash="0" * 64))
     result = verify(factory, case_no)
-    assert any(p.startswith("event 3") for p in result.problems)
+    assert any(p.startswith("第 3 条事件") for p in result.problems)
 
 
 def test_reordered_events_are_caught(factory, services, at_monday):
@@ -120,7 +123,7 @@ def test_reordered_events_are_caught(factory, services, at_monday):
         sess.flush()
         third.seq = 4
     result = verify(factory, case_no)
-    assert any(p.startswith("event 3") for p in result.problems)
+    assert any(p.startswith("第 3 条事件") for p in result.problems)
     assert result.divergence is not None and result.divergence.seq == 3  # the visit came before the 核对 answer
 
 
@@ -139,3 +142,48 @@ def test_a_changed_dmn_applies_to_new_cases_and_old_cases_still_verify(factory, 
         sess.scalars(select(Case).where(Case.case_no == case_no)).one().spec_hash = new.hash
     forced = verify(factory, case_no)
     assert not forced.verified and forced.divergence.seq == 5  # the eligibility decision now differs
+
+
+def test_a_context_is_re_rendered_once_per_process_and_renderer(monkeypatch):
+    calls = []
+
+    def render(kind, context):
+        calls.append(kind)
+        return json.dumps([kind, context], sort_keys=True).encode()
+
+    cache = replay._Rendered(size=2)
+    first = cache.sha256(render, "approval_notice", {"number": 1, "rows": ["甲"]})
+    assert first == hashlib.sha256(render("approval_notice", {"number": 1, "rows": ["甲"]})).hexdigest()
+    calls.clear()
+    assert cache.sha256(render, "approval_notice", {"rows": ["甲"], "number": 1}) == first and calls == []
+    assert cache.sha256(render, "approval_notice", {"number": 1, "rows": ["乙"]}) != first  # another context
+    assert cache.sha256(render, "refusal_notice", {"number": 1, "rows": ["甲"]}) != first  # another kind
+    assert len(calls) == 2
+    cache.sha256(lambda kind, context: b"other renderer", "approval_notice", {"number": 1, "rows": ["甲"]})
+    cache.sha256(render, "approval_notice", {"number": 1, "rows": ["甲"]})  # evicted (size 2): rendered again
+    assert len(calls) == 3
+
+
+def test_a_batch_renders_a_shared_list_once_and_still_catches_a_changed_document(factory, services, at_monday):
+    sub = f.registration([f.member("赵雯婷", date(1990, 2, 3), seq=8)])
+    first, second = to_notice(factory, services), to_notice(factory, services, sub)
+    publish(factory, services)  # one 公示 list for both cases
+    rendered = []
+
+    def counting(kind, context):
+        rendered.append(kind)
+        return services.render(kind, context)
+
+    counted = dataclasses.replace(services, render=counting)
+    for case_no in (first, second):
+        assert verify(factory, case_no, counted).verified
+    assert rendered == ["public_notice_list"]
+    with unit_of_work(factory) as sess:  # the list's context, kept in the first case's history, edited
+        ev = sess.scalars(select(CaseEvent).join(Case).where(
+            Case.case_no == first, CaseEvent.kind == "document_issued")).one()
+        data = json.loads(ev.data)
+        data["context"]["rows"][0]["applicant_name"] = "某人"
+        ev.data = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    result = verify(factory, second, counted)
+    assert any("按记录重新生成的文件与原件不一致" in p for p in result.problems), result.problems
+    assert rendered == ["public_notice_list", "public_notice_list"]

@@ -57,7 +57,7 @@ def test_an_edited_compacted_snapshot_is_caught(factory, services, at_monday):
         snap.state = json.dumps(kept, ensure_ascii=False)
     with unit_of_work(factory) as sess:
         result = replay.verify_case(sess, _case(sess, done))
-        assert not result.verified and any("compacted snapshot" in p for p in result.problems)
+        assert not result.verified and any("压缩后快照" in p for p in result.problems)
 
 
 def test_a_compacted_case_takes_no_more_steps(factory, services, at_monday):

@@ -257,4 +257,4 @@ def test_the_roster_case_replays_with_its_documents_and_its_workbook(factory, se
     with unit_of_work(factory) as sess:
         case = sess.scalars(select(Case).where(Case.case_no == case_no)).one()
         problems = replay.verify_case(sess, case, services.render, services.store).problems
-    assert any("no longer make the workbook" in p for p in problems), problems
+    assert any("明细被改动" in p for p in problems), problems

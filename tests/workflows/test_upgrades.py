@@ -219,7 +219,7 @@ def test_a_moved_case_pointed_back_at_its_old_version_fails_verification(factory
         case.spec_hash = loaded.replaces
     with unit_of_work(factory) as sess:
         result = replay.verify_case(sess, sess.scalars(select(Case).where(Case.case_no == waiting)).one())
-    assert "the case's process version is not the one its log leads to" in result.problems
+    assert "案件的流程版本与事件记录推演的版本不一致" in result.problems
     with unit_of_work(factory) as sess:
         tasks = sess.scalars(select(HumanTask).where(HumanTask.case_id == case.id)).all()
     assert [t.task_spec for t in tasks] == ["accept"]

@@ -19,9 +19,10 @@ DATETIME = {"type": "string", "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # A review case (dibao_review) ends REVIEWED, or EXITED after its 渐退 period; a spot check
 # (dibao_spot_check) ends CHECKED, or CHECK_PROBLEM when its finding went back to the case checked;
-# a payment roster (payment_roster) ends ROSTER_ISSUED or ROSTER_WITHDRAWN.
+# a payment roster (payment_roster) ends ROSTER_ISSUED or ROSTER_WITHDRAWN; a visit (dibao_visit) VISITED,
+# VISITED_REFERRED (a change sent to a review), VISIT_MISSED or VISIT_CANCELLED (the person no longer visited).
 STATUSES = [*ACTIVE_STATUSES, "APPROVED", *ENDED_WITHOUT_BENEFIT, "REVIEWED", "EXITED", "CHECKED", "CHECK_PROBLEM",
-            "ROSTER_ISSUED", "ROSTER_WITHDRAWN"]
+            "ROSTER_ISSUED", "ROSTER_WITHDRAWN", "VISITED", "VISITED_REFERRED", "VISIT_MISSED", "VISIT_CANCELLED"]
 
 
 def ref(name: str) -> dict:
@@ -112,6 +113,8 @@ def _event() -> dict:
         "at": DATETIME,
         "data": {"type": "object", "description": "The event's data as recorded"},
         "state_digest": SHA256,
+        "digest_version": {"type": "integer", "minimum": 1, "description": "The rule state_digest was computed by "
+                                                                          "(docs/audit.md)"},
         "prev_hash": {"type": "string", "pattern": "^([0-9a-f]{64})?$", "description": "Empty for the first"},
         "hash": SHA256,
     }
@@ -133,7 +136,7 @@ def _paged(item: str, extra: dict | None = None) -> dict:
 
 
 def _views() -> dict:
-    counts = {name: {"type": "integer", "minimum": 0} for name in ("all", "mine", "unclaimed", "overdue")}
+    counts = {name: {"type": "integer", "minimum": 0} for name in ("all", "mine", "unclaimed", "overdue", "week")}
     return {"view": {"type": "string", "enum": list(counts)}, "counts": obj(counts)}
 
 

@@ -106,6 +106,7 @@ def event_json(event: CaseEvent) -> dict:
         "at": iso(event.at),
         "data": json.loads(event.data),
         "state_digest": event.state_digest,
+        "digest_version": event.digest_version,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }

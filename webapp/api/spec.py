@@ -57,6 +57,7 @@ def _task_forms() -> dict:
     forms += [ref(f"ReviewTaskForm_{f}") for f in review_task_form_ids()]
     forms += [ref(f"SpotCheckTaskForm_{f}") for f in spot_check_task_form_ids()]
     forms += [ref(f"TempTaskForm_{f}") for f in life_schemas.temp_task_form_ids()]
+    forms += [ref(f"VisitTaskForm_{f}") for f in life_schemas.visit_task_form_ids()]
     forms += [ref(f"RosterTaskForm_{f}") for f in roster_task_form_ids()]
     return {"anyOf": forms, "description": "The fields of the task's form (GET /tasks/{task_id} gives it)"}
 
@@ -101,7 +102,7 @@ def _case_paths() -> dict:
 
 
 def _task_paths() -> dict:
-    views = {"name": "view", "in": "query", "schema": {"enum": ["all", "mine", "unclaimed", "overdue"],
+    views = {"name": "view", "in": "query", "schema": {"enum": ["all", "mine", "unclaimed", "overdue", "week"],
                                                        "default": "all"}}
     task_ok = (200, "The task", ref("Task"))
     return {

@@ -14,7 +14,7 @@ from .serialize import case_summary, claimer_name, plain, step_json, task_json
 from .tokens import api_user
 
 WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor")
-VIEWS = ("all", "mine", "unclaimed", "overdue")
+VIEWS = ("all", "mine", "unclaimed", "overdue", "week")  # week: due from today to Sunday (China time)
 
 
 def _worker() -> User:
@@ -37,7 +37,7 @@ def _task_body(task_id: str) -> dict:
 
 @bp.route("/tasks", methods=["GET"])
 def list_tasks():
-    """The user's queue, most urgent first: ``view`` = all / mine / unclaimed / overdue."""
+    """The user's queue, most urgent first: ``view`` = all / mine / unclaimed / overdue / week."""
     user, page = _worker(), page_arg()
     view = request.args.get("view", "all")
     if view not in VIEWS:

@@ -1,10 +1,12 @@
 """Task queues (待办): each role works through the open tasks of its township (the county auditor:
 the district checks of every township); the leader also sees the escalated ones (逾期督办)."""
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
-from workflows import access, engine, queries
+from workflows import access, bulk, engine, queries, queues
 from workflows.errors import Conflict, Invalid, StepFailed
 from workflows.forms import decode_web_form, initial_values
 
@@ -15,23 +17,127 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 # The county auditor works the district's checks (区民政局核查) of every township.
 WORKER_ROLES = ("clerk", "investigator", "reviewer", "leader", "county_auditor")
-VIEWS = ("all", "mine", "unclaimed", "overdue")
+VIEWS = queues.VIEWS
+TOWNSHIP_CODE = re.compile(r"\d{6,12}")
+STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # control characters: never in a case number or a name
+
+
+def _queue_args(source) -> dict[str, str]:
+    """The queue's view, filters, order and page from a query string or a posted form, as ``url_for``
+    arguments: well-formed values only, the view always, the others only when not the default; anything
+    else (an unknown view or order, a malformed code) is dropped. The queue page checks the rest (a
+    township the user may pick, a step of the queue)."""
+    args = {"view": source.get("view") if source.get("view") in VIEWS else "all"}
+    if TOWNSHIP_CODE.fullmatch(source.get("township") or ""):
+        args["township"] = source["township"]
+    if STEP_ID.fullmatch(source.get("step") or ""):
+        args["step"] = source["step"]
+    text = CONTROL.sub("", source.get("q") or "").strip()[:queues.MAX_TEXT]
+    if text:
+        args["q"] = text
+    if source.get("sort") in queues.SORTS and source["sort"] != "due":  # by due day: the default
+        args["sort"] = source["sort"]
+    if source.get("order") == "desc":
+        args["order"] = "desc"
+    page = source.get("page") or ""
+    if page.isdigit() and 1 < int(page) <= queries.MAX_PAGE:
+        args["page"] = page
+    return args
+
+
+def _queue_filter(sess, user, args: dict[str, str], townships: dict) -> tuple[queues.QueueFilter, list]:
+    """The filter of the queue page and the steps of the queue: a township only a county role may pick
+    (township staff see their own, whatever the link says), a step only one the queue holds."""
+    township = args.get("township") if args.get("township") in townships else None
+    steps = queues.steps(sess, user, township)
+    step = args.get("step") if any(s.task_spec == args.get("step") for s in steps) else None
+    filters = queues.QueueFilter(township=township, step=step, text=args.get("q", ""),
+                                 sort=args.get("sort", "due"), descending=args.get("order") == "desc")
+    return filters, steps
+
+
+def _links(view: str, filters: queues.QueueFilter) -> dict[str, str]:
+    """The ``url_for`` arguments that show the queue as filtered now (the first page)."""
+    pairs = {"view": view, "township": filters.township, "step": filters.step, "q": filters.text,
+             "sort": filters.sort if filters.sort != "due" else None, "order": "desc" if filters.descending else None}
+    return {key: value for key, value in pairs.items() if value}
 
 
 @bp.route("/")
 @roles_required(*WORKER_ROLES)
 def queue():
-    """The user's queue, most urgent first, with counts per view."""
-    view = request.args.get("view", "all")
-    view = view if view in VIEWS else "all"
-    page = request.args.get("page", 1, type=int)
-    sess, user = db.session(), account()
-    rows = queries.task_queue(sess, user, view, page)
+    """The user's queue, a page at a time, with counts per view: narrowed to a township (county roles), a
+    step, a case number or applicant; most urgent first or ordered by arrival or case number."""
+    args = _queue_args(request.args)
+    view, sess, user = args["view"], db.session(), account()
     townships = queries.townships(sess) if not user.is_township_staff else {}
+    filters, steps = _queue_filter(sess, user, args, townships)
+    counts = queries.queue_counts(sess, user, filters)
+    pages = max(1, -(-counts[view] // queries.PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)  # past the last page: the last page
+    rows = queries.task_queue(sess, user, view, page, filters)
     return render_template(
-        "tasks/queue.html", rows=rows, counts=queries.queue_counts(sess, user), view=view, page=page,
-        townships=townships,
+        "tasks/queue.html", rows=rows, counts=counts, view=view, page=page, pages=pages, townships=townships,
+        filters=filters, steps=steps, here=_links(view, filters),
     )
+
+
+def _queue_url(form) -> str:
+    """Back to the queue as it was shown (view, filters, order, page) when an action was started from it."""
+    return url_for("tasks.queue", **_queue_args(form))
+
+
+@bp.route("/bulk", methods=["POST"])
+@roles_required(*WORKER_ROLES)
+def bulk_action():
+    """Claim or give back the tasks ticked in the queue: a confirmation page lists them first; then each
+    task is handled on its own (engine.claim_task / unclaim_task) and one summary says what was done and
+    why any task was refused."""
+    sess, user, locale = db.session(), account(), str(get_locale())
+    action = request.form.get("action", "")
+    try:
+        ids = bulk.task_ids(request.form.getlist("task"))
+        if not request.form.get("confirm"):
+            if action not in bulk.ACTIONS:
+                raise Invalid("未知的批量操作", f"Unknown bulk action {action!r}")
+            rows, unseen = bulk.preview(sess, user, ids)
+            return render_template("tasks/bulk.html", action=action, rows=rows, unseen=unseen,
+                                   back=_queue_args(request.form))
+        outcomes = bulk.apply(sess, user, ids, action)
+    except Invalid as err:
+        flash(err.message(locale), "error")
+        return redirect(_queue_url(request.form))
+    db.commit()
+    message, category = _bulk_summary(action, outcomes, locale)
+    flash(message, category)
+    return redirect(_queue_url(request.form))
+
+
+def _bulk_summary(action: str, outcomes: list[bulk.Outcome], locale: str) -> tuple[str, str]:
+    """The summary flashed after a bulk action, e.g. 已认领 N 件；M 件未能认领：原因（案件编号）…, and its
+    flash category (error when any task was refused)."""
+    done = sum(1 for o in outcomes if o.changed)
+    same = sum(1 for o in outcomes if not o.changed and o.error is None)
+    failed = [o for o in outcomes if o.error is not None]
+    if action == "claim":
+        text = gettext("已认领 %(n)s 件", n=done) + (gettext("（%(n)s 件原已由您认领）", n=same) if same else "")
+    else:
+        text = gettext("已退回 %(n)s 件", n=done) + (gettext("（%(n)s 件原本无人认领）", n=same) if same else "")
+    if not failed:
+        return text, "success"
+    reasons: dict[str, list[str]] = {}
+    for outcome in failed:
+        reasons.setdefault(outcome.error.message(locale), []).append(outcome.case_no or "")
+    parts = []
+    for reason, cases in reasons.items():
+        named = [no for no in cases if no]
+        parts.append(gettext("%(reason)s（%(cases)s）", reason=reason, cases=gettext("、").join(named)) if named
+                     else gettext("%(reason)s（%(n)s 件）", reason=reason, n=len(cases)))
+    fail = (gettext("%(n)s 件未能认领：%(reasons)s", n=len(failed), reasons=gettext("；").join(parts))
+            if action == "claim" else
+            gettext("%(n)s 件未能退回：%(reasons)s", n=len(failed), reasons=gettext("；").join(parts)))
+    return text + gettext("；") + fail, "error"
 
 
 @bp.route("/escalated")
@@ -102,7 +208,7 @@ def claim(task_id: str):
     """Claim the task."""
     engine.claim_task(db.session(), account(), task_id)
     db.commit()
-    return redirect(request.referrer or url_for("tasks.queue"))
+    return redirect(_queue_url(request.args) if request.args else request.referrer or url_for("tasks.queue"))
 
 
 @bp.route("/<task_id>/unclaim", methods=["POST"])
@@ -111,4 +217,4 @@ def unclaim(task_id: str):
     """Give the task back to the queue."""
     engine.unclaim_task(db.session(), account(), task_id)
     db.commit()
-    return redirect(request.referrer or url_for("tasks.queue"))
+    return redirect(_queue_url(request.args) if request.args else request.referrer or url_for("tasks.queue"))

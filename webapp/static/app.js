@@ -9,10 +9,14 @@
       if (!last) { return; }
       var index = body.children.length;
       var row = last.cloneNode(true);
-      row.firstElementChild.textContent = String(index + 1);
+      var number = row.firstElementChild, rowId = /-\d+-row$/, ownRow = "-" + index + "-row";
+      number.textContent = String(index + 1);
+      if (number.id) { number.id = number.id.replace(rowId, ownRow); }  // a cell is named by its column and row
       row.querySelectorAll("input, select, textarea").forEach(function (el) {
         el.name = el.name.replace(/\.(\d+)\./, "." + index + ".");
         el.id = el.name.replace(/\./g, "-");
+        var names = el.getAttribute("aria-labelledby");
+        if (names) { el.setAttribute("aria-labelledby", names.replace(/-\d+-row\b/, ownRow)); }
         if (el.type === "checkbox") { el.checked = false; } else { el.value = ""; }
         el.removeAttribute("aria-invalid");
         el.removeAttribute("aria-describedby");
@@ -39,6 +43,46 @@
       }
     }
   } catch (e) { /* no storage in this browser: nothing kept */ }
+  // The navigation's menus (<details> in base.html): one open at a time; Escape closes the open one
+  // and gives the focus back to its summary; a click elsewhere closes it.
+  var menus = Array.prototype.slice.call(document.querySelectorAll("nav details.menu"));
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (menu.open) { menus.forEach(function (other) { if (other !== menu) { other.open = false; } }); }
+    });
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") { return; }
+    menus.forEach(function (menu) {
+      if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  });
+  document.addEventListener("click", function (ev) {
+    menus.forEach(function (menu) { if (menu.open && !menu.contains(ev.target)) { menu.open = false; } });
+  });
+  // Printing: "打印" buttons print the page; every closed <details> (what a step submitted) is opened
+  // for the paper and closed again afterwards.
+  document.querySelectorAll("button[data-print]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () { window.print(); });
+  });
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    openedForPrint = Array.prototype.filter.call(document.querySelectorAll("main details:not([open])"),
+      function (el) { el.open = true; return true; });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (el) { el.open = false; });
+    openedForPrint = [];
+  });
+  // Bulk actions: "全选" ticks or clears every box of its list (data-select-all names the boxes).
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var boxes = document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]');
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { if (!box.disabled) { box.checked = all.checked; } });
+    });
+  });
   // Upper-case the check character of ID numbers as typed.
   document.addEventListener("input", function (ev) {
     var el = ev.target;

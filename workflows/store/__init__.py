@@ -39,6 +39,8 @@ from .staff_relative import StaffRelative
 from .township import Township
 from .user import ROLES, TOWNSHIP_ROLES, User
 from .visit import Visit, VisitTarget
+from .visit_case import VisitCase
+from .visit_schedule import VisitScheduleRun
 
 __all__ = [
     "ACTIVE_STATUSES", "ROLES", "TOWNSHIP_ROLES", "AccessLog", "ApiToken", "BackgroundJob", "Base", "Benefit",
@@ -47,7 +49,7 @@ __all__ = [
     "CaseSnapshot", "ChainAnchor", "Document", "HumanTask", "OutsideCall", "PaymentRoster", "PaymentRosterLine",
     "PersonIndex", "ProcessSpec", "ReserveAccount", "ReserveEntry", "Sequence",
     "Setting", "SimEconomicRecord", "SpotCheckDraw", "StaffRelative", "StepIncident",
-    "Township", "User", "Visit", "VisitTarget",
+    "Township", "User", "Visit", "VisitCase", "VisitScheduleRun", "VisitTarget",
     "create_schema", "make_engine", "make_session_factory", "unit_of_work", "utcnow",
 ]
 

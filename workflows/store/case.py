@@ -15,6 +15,7 @@ ACTIVE_STATUSES = (
     "SPOT_CHECK",  # a county spot check of a decided case (dibao_spot_check)
     "EMERGENCY_DECISION", "PAPERWORK", "COUNTY_APPROVAL",  # temporary assistance (temp_assistance)
     "ROSTER_REVIEWING", "ROSTER_PREPARING",  # a month's payment roster (payment_roster)
+    "VISIT_DUE", "VISIT_FOLLOW_UP",  # a month's visit to a key person (dibao_visit)
 )
 
 
