@@ -4,7 +4,7 @@ refused), the same task in the investigator's queue with its due day, escalated 
 completed from the task page; a change found starts a review; `flask start-visits` schedules by hand."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from tests import drive
 from tests import factories as f
 from tests.webapp.web import login, post_form
 from webapp import db, services, worker
-from workflows import clock
+from workflows import clock, settings, visit_cases
 from workflows.store import Case, HumanTask, Visit, VisitTarget, unit_of_work
 
 TOWN = "640104001"
@@ -178,3 +178,17 @@ def test_the_visit_pages_speak_english_with_chinese_only_in_the_data(app, client
                 chrome = _chrome(html, data)
                 match = CJK.search(chrome)
                 assert match is None, f"{who} {path}: …{chrome[max(0, match.start() - 60):match.end() + 60]}…"
+
+
+def test_a_pass_schedules_townships_for_about_the_slice_and_the_next_pass_goes_on(app, at_monday):
+    household(app, at_monday)
+    with app.app_context(), unit_of_work(db.factory()) as sess:
+        settings.set_value(sess, "system.visit_slice_seconds", "", date(2026, 1, 1), 0, "test")
+        towns = len(visit_cases.townships_due(sess, DEC10.date()))
+    assert towns > 1
+    assert worker_pass(app, DEC10).visits == 2  # 640104001 (the first township) only, then the slice is up
+    with app.app_context(), clock.frozen(DEC10), unit_of_work(db.factory()) as sess:
+        assert len(visit_cases.townships_due(sess, DEC10.date())) == towns - 1
+    worker_pass(app, DEC10)
+    with app.app_context(), clock.frozen(DEC10), unit_of_work(db.factory()) as sess:
+        assert len(visit_cases.townships_due(sess, DEC10.date())) == towns - 2
