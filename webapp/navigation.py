@@ -114,7 +114,7 @@ def nav_counts() -> dict[str, int]:
     """The signed-in user's navigation counts, queried once per request (empty after a failed transaction)."""
     if "nav_counts" not in g:
         try:
-            g.nav_counts = readside.nav_counts(db.session(), current_user.account) \
+            g.nav_counts = readside.nav_counts(db.session(), current_user.account, g.get("queue_total")) \
                 if current_user.is_authenticated else {}
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             g.nav_counts = {}

@@ -158,11 +158,14 @@ def batch_document(session: Session, user: User, number: str) -> Document | None
     return doc if doc is not None and can_see_township(user, doc.township_code) else None
 
 
-def nav_counts(session: Session, user: User) -> dict[str, int]:
+def nav_counts(session: Session, user: User, tasks: int | None = None) -> dict[str, int]:
     """Counts shown in the navigation: open tasks of the user's queue, cases waiting for 公示, escalated
-    tasks, reviews due (clerks). One indexed COUNT each."""
+    tasks, reviews due (clerks). One indexed COUNT each; ``tasks``, when the page already counted the
+    whole queue (the unfiltered queue page), is used instead of counting it again."""
     counts = {}
-    if user.role in QUEUE_ROLES:  # the whole queue, as its "全部" tab counts it
+    if user.role in QUEUE_ROLES and tasks is not None:
+        counts["tasks"] = tasks
+    elif user.role in QUEUE_ROLES:  # the whole queue, as its "全部" tab counts it
         query = select(func.count()).select_from(HumanTask).where(HumanTask.role == user.role)
         if user.is_township_staff:
             query = query.where(HumanTask.township_code == user.township_code)

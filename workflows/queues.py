@@ -48,6 +48,11 @@ class QueueFilter:
     sort: str = "due"
     descending: bool = False
 
+    @property
+    def partial(self) -> bool:
+        """Whether the filter leaves out part of the queue (sorting does not)."""
+        return bool(self.township or self.step or self.text)
+
 
 @dataclass(frozen=True)
 class Step:

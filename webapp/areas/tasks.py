@@ -3,7 +3,7 @@ the district checks of every township); the leader also sees the escalated ones 
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
 from workflows import access, bulk, engine, queries, queues
@@ -74,6 +74,8 @@ def queue():
     townships = queries.townships(sess) if not user.is_township_staff else {}
     filters, steps = _queue_filter(sess, user, args, townships)
     counts = queries.queue_counts(sess, user, filters)
+    if not filters.partial:  # the whole queue: the navigation's count is this page's 全部, not counted again
+        g.queue_total = counts["all"]
     pages = max(1, -(-counts[view] // queries.PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)  # past the last page: the last page
     rows = queries.task_queue(sess, user, view, page, filters)
