@@ -108,11 +108,6 @@ VISIT_PROCESS = "dibao_visit"
 ALL_PROCESSES = "all"
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern that finds ``text`` anywhere, with its own % and _ taken literally (the escape is a backslash)."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def case_list(session: Session, user: User, status: str | None = None, text: str = "", page: int = 1,
               peek: bool = False, process: str | None = None) -> list[Case]:
     """Cases the user may see, newest first, filtered by status, process and applicant name/number.
@@ -129,10 +124,9 @@ def case_list(session: Session, user: User, status: str | None = None, text: str
         query = query.where(Case.process_id != VISIT_PROCESS)
     if status:
         query = query.where(Case.status == status)
-    if text:
-        like = _like(text)
-        query = query.where(or_(Case.applicant_name.like(like, escape="\\"), Case.case_no.like(like, escape="\\"),
-                                Case.applicant_id_no == text))
+    if text:  # anywhere in the name or number, its own % and _ taken literally
+        query = query.where(or_(Case.applicant_name.contains(text, autoescape=True),
+                                Case.case_no.contains(text, autoescape=True), Case.applicant_id_no == text))
     query = query.order_by(Case.id.desc()).limit(PAGE_SIZE + (1 if peek else 0)).offset(page_offset(page))
     return list(session.scalars(query))
 
