@@ -338,15 +338,10 @@ def run_all(factory, services: Services, workdir: Path, seconds: float | None = 
 # --- keeping results ------------------------------------------------------------------------------------
 
 
-def _still_used(session: Session, sha256: str) -> bool:
-    """Whether a newer job produced the same zip (the store is content-addressed: one file serves both)."""
-    return bool(session.scalar(select(BackgroundJob.id).where(
-        BackgroundJob.result_sha256 == sha256, BackgroundJob.finished_at >= _cutoff(session)).limit(1)))
-
-
-def _cutoff(session: Session) -> datetime:
-    days = int(SettingsView(session, "", clock.today()).get("system.job_result_days"))
-    return clock.now() - timedelta(days=days)
+def _still_offered(session: Session, sha256: str) -> bool:
+    """Whether another job still offers the same zip (the store is content-addressed: one file serves both;
+    an older one expiring in the same run has let go of it already, so the last to let go deletes it)."""
+    return bool(session.scalar(select(BackgroundJob.id).where(BackgroundJob.result_sha256 == sha256).limit(1)))
 
 
 def expire_results(session: Session, store) -> int:
@@ -356,15 +351,14 @@ def expire_results(session: Session, store) -> int:
     is kept only long enough to be downloaded; the job's summary stays, and the file can be asked for
     again. A zip a newer job still offers (the same bytes) is left in the store.
     """
-    cutoff = _cutoff(session)
+    days = int(SettingsView(session, "", clock.today()).get("system.job_result_days"))
     old = session.scalars(select(BackgroundJob).where(
-        BackgroundJob.status == DONE, BackgroundJob.result_sha256.is_not(None), BackgroundJob.finished_at < cutoff))
-    count = 0
+        BackgroundJob.status == DONE, BackgroundJob.result_sha256.is_not(None),
+        BackgroundJob.finished_at < clock.now() - timedelta(days=days))).all()
     for job in old:
         sha, job.result_sha256 = job.result_sha256, None
         job.result = {**(job.result or {}), "expired_on": clock.today().isoformat()}
         session.flush()
-        if not _still_used(session, sha):
+        if not _still_offered(session, sha):
             store.path(sha, ".zip").unlink(missing_ok=True)
-        count += 1
-    return count
+    return len(old)
